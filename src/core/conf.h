@@ -1,0 +1,124 @@
+/* The configuration of mailgated: loaded from a libconfig file, validated
+ * completely (errors name file, line and reason), then read-only. Every
+ * numeric setting has a default, a minimum and a maximum (conf.c's table). */
+#ifndef MG_CORE_CONF_H
+#define MG_CORE_CONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "core/log.h"
+
+enum conf_role { CONF_ROLE_INBOUND, CONF_ROLE_OUTBOUND };
+
+/* TLS on a listener. */
+enum conf_listen_tls {
+	CONF_LTLS_NONE,		/* no STARTTLS offered */
+	CONF_LTLS_STARTTLS,	/* STARTTLS offered, optional */
+	CONF_LTLS_REQUIRED,	/* STARTTLS offered, MAIL refused before it */
+};
+
+/* TLS policy when delivering to a route. */
+enum conf_tls_policy {
+	CONF_TLS_NONE,		/* never STARTTLS */
+	CONF_TLS_OPPORTUNISTIC,	/* STARTTLS when offered, plaintext otherwise */
+	CONF_TLS_REQUIRED,	/* STARTTLS or defer; certificate not verified */
+	CONF_TLS_VERIFY,	/* STARTTLS with a verified certificate or defer */
+};
+
+struct conf_listener {
+	char		*address;	/* as written: "127.0.0.1:2525", "[::1]:25" */
+	char		 host[64];
+	uint16_t	 port;
+	enum conf_role	 role;
+	enum conf_listen_tls tls;
+	int		 line;		/* for messages about it */
+};
+
+/* Where mail for a protected domain (or the outbound smart host) goes. */
+struct conf_route {
+	char		*domain;	/* lower case; NULL for the outbound route */
+	char		*host;		/* next hop, or NULL to look up MX */
+	uint16_t	 port;
+	enum conf_tls_policy tls;
+	char		*auth_user;	/* AUTH PLAIN to the next hop, or NULL */
+	char		*auth_password;
+	int		 line;
+};
+
+struct conf_network {
+	int		 family;	/* AF_INET or AF_INET6 */
+	uint8_t		 addr[16];
+	unsigned	 prefix;
+};
+
+struct conf_limits {
+	uint64_t	 max_message_size;	/* bytes, announced in SIZE */
+	uint32_t	 max_line_length;	/* command and text lines, bytes */
+	uint32_t	 max_recipients;	/* per message */
+	uint32_t	 max_messages;		/* per session */
+	uint32_t	 max_commands;		/* per session */
+	uint32_t	 max_errors;		/* per session, then disconnect */
+	uint32_t	 max_sessions;		/* concurrent, whole smtpd */
+	uint32_t	 command_timeout;	/* seconds idle while waiting for a command */
+	uint32_t	 data_timeout;		/* seconds idle while receiving DATA/BDAT */
+	uint32_t	 session_timeout;	/* seconds a session may last at most */
+	uint32_t	 drain_timeout;		/* seconds sessions may finish on SIGTERM */
+	uint32_t	 scan_timeout;		/* seconds smtpd waits for scand */
+};
+
+struct conf_queue {
+	uint32_t	 retry_min;		/* seconds before the first retry */
+	uint32_t	 retry_max;		/* cap of the exponential back-off */
+	uint32_t	 lifetime;		/* seconds before a deferred message bounces */
+	uint32_t	 max_deliveries;	/* concurrent delivery connections */
+	uint32_t	 max_per_destination;	/* concurrent connections to one next hop */
+	uint32_t	 connect_timeout;	/* seconds */
+	uint32_t	 reply_timeout;		/* seconds for each reply */
+	uint32_t	 mx_port;		/* port used for hosts found by MX lookup */
+};
+
+struct conf_resolver {
+	char		*upstream;	/* "ip" or "ip@port"; NULL = system resolv.conf */
+	uint32_t	 timeout;	/* seconds per query */
+};
+
+struct mg_conf {
+	char		*path;		/* the file read */
+	char		*hostname;	/* our name in banner, Received, HELO */
+	char		*user;		/* children run as this user when started as root */
+	char		*spool_dir;	/* absolute */
+	char		*store_path;	/* SQLite database, absolute */
+	enum log_level	 log_level;
+
+	char		*tls_cert;	/* PEM files, absolute; NULL = no TLS */
+	char		*tls_key;
+	char		*tls_ca;	/* CA bundle for CONF_TLS_VERIFY; NULL = system */
+
+	struct conf_listener *listeners;
+	size_t		 nlisteners;
+	struct conf_route *routes;	/* one per protected domain */
+	size_t		 nroutes;
+	struct conf_route outbound;	/* host NULL = MX lookup */
+	struct conf_network *trusted;
+	size_t		 ntrusted;
+
+	struct conf_limits limits;
+	struct conf_queue queue;
+	struct conf_resolver resolver;
+	uint32_t	 scan_workers;
+};
+
+/* Loads and validates path. On error returns NULL and writes
+ * "FILE:LINE: reason" (or "FILE: reason") into err. */
+struct mg_conf	*conf_load(const char *path, char *err, size_t errlen);
+struct mg_conf	*conf_free(struct mg_conf *);		/* returns NULL */
+
+/* The route for a recipient domain (case-insensitive), or NULL when the
+ * domain is not protected. */
+const struct conf_route *conf_route_for(const struct mg_conf *, const char *domain, size_t len);
+bool	conf_is_trusted(const struct mg_conf *, const struct sockaddr *);
+
+#endif

@@ -1,0 +1,83 @@
+/* The messages mailgate processes exchange (over core/ipc.h frames):
+ *   smtpd -> scand   SCAN_REQUEST, answered by SCAN_RESULT
+ *   smtpd -> queued  QUEUE_NOTIFY (a message was committed; no answer)
+ *   mailgate -> queued QUEUE_CONTROL, answered by QUEUE_CONTROL_REPLY
+ * Sockets live in <spool>/run/: scand.sock and queued.sock. */
+#ifndef MG_DAEMON_PROTO_H
+#define MG_DAEMON_PROTO_H
+
+#include <stdint.h>
+
+#include "core/buf.h"
+
+enum proto_type {
+	PROTO_SCAN_REQUEST = 1,
+	PROTO_SCAN_RESULT,
+	PROTO_QUEUE_NOTIFY,
+	PROTO_QUEUE_CONTROL,
+	PROTO_QUEUE_CONTROL_REPLY,
+};
+
+#define PROTO_SCAND_SOCK	"run/scand.sock"
+#define PROTO_QUEUED_SOCK	"run/queued.sock"
+
+/* What smtpd does with a scanned message. */
+enum proto_scan_action {
+	PROTO_SCAN_ACCEPT,	/* commit and answer 250 */
+	PROTO_SCAN_TEMPFAIL,	/* answer 451 with the reply text */
+	PROTO_SCAN_REJECT,	/* answer 550 with the reply text */
+};
+
+struct proto_scan_request {
+	uint64_t	 qid;
+	uint64_t	 session;
+	char		*path;		/* incoming/ID, read-only for scand */
+	char		*client_ip;
+	char		*helo;
+	char		*mail_from;
+	uint32_t	 nrcpts;
+	char		**rcpts;
+};
+
+struct proto_scan_result {
+	uint64_t	 qid;
+	uint8_t		 action;	/* enum proto_scan_action */
+	char		*verdict;	/* "clean", ... */
+	int64_t		 score_milli;	/* score * 1000 */
+	char		*headers;	/* CRLF-terminated fields to add, may be "" */
+	char		*reply;		/* text for TEMPFAIL/REJECT, may be "" */
+};
+
+enum proto_queue_op { PROTO_QUEUE_FLUSH = 1, PROTO_QUEUE_DELETE };
+
+struct proto_queue_control {
+	uint8_t		 op;		/* enum proto_queue_op */
+	uint64_t	 qid;		/* 0 = every message (flush only) */
+};
+
+struct proto_queue_control_reply {
+	int32_t		 status;	/* 0 or negative MG_E* */
+	char		*text;
+};
+
+/* Encoders append one whole frame to out. Decoders take one whole frame
+ * (as found by ipc_frame_peek), return 0 or -MG_EPROTO, and allocate the
+ * strings that the matching _clear frees. */
+int	proto_scan_request_encode(struct mg_buf *out, const struct proto_scan_request *);
+int	proto_scan_request_decode(const uint8_t *frame, size_t len, struct proto_scan_request *);
+void	proto_scan_request_clear(struct proto_scan_request *);
+
+int	proto_scan_result_encode(struct mg_buf *out, const struct proto_scan_result *);
+int	proto_scan_result_decode(const uint8_t *frame, size_t len, struct proto_scan_result *);
+void	proto_scan_result_clear(struct proto_scan_result *);
+
+int	proto_queue_notify_encode(struct mg_buf *out, uint64_t qid);
+int	proto_queue_notify_decode(const uint8_t *frame, size_t len, uint64_t *qid);
+
+int	proto_queue_control_encode(struct mg_buf *out, const struct proto_queue_control *);
+int	proto_queue_control_decode(const uint8_t *frame, size_t len, struct proto_queue_control *);
+int	proto_queue_control_reply_encode(struct mg_buf *out, const struct proto_queue_control_reply *);
+int	proto_queue_control_reply_decode(const uint8_t *frame, size_t len, struct proto_queue_control_reply *);
+void	proto_queue_control_reply_clear(struct proto_queue_control_reply *);
+
+#endif
