@@ -1,0 +1,72 @@
+/* mailgate: the administrator's command. Dispatches subcommands; those that
+ * need the configuration get it loaded from -c FILE (default
+ * etc/mailgate.conf, or $MAILGATE_CONF). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cmd_sink.h"
+#include "cli/commands.h"
+#include "core/conf.h"
+#include "core/log.h"
+
+struct command {
+	const char	*name;
+	int		(*with_conf)(const struct mg_conf *, int, char **);
+	int		(*without_conf)(int, char **);
+	const char	*help;
+};
+
+static const struct command commands[] = {
+	{ "queue", cmd_queue, NULL, "queue list|show ID|flush [ID]|delete ID" },
+	{ "log", cmd_log, NULL, "log search [--from S] [--to S] [--since WHEN] [--until WHEN] [--id QID] [--json]" },
+	{ "sink", NULL, cmd_sink, "sink [--listen HOST:PORT] [--maildir DIR] [--tls-cert F --tls-key F]" },
+};
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: mailgate [-c FILE] COMMAND [ARGS]\ncommands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(stderr, "  mailgate %s\n", commands[i].help);
+	exit(2);
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *path = getenv("MAILGATE_CONF");
+	char err[1024];
+	struct mg_conf *conf;
+	int ch, rc;
+
+	if (path == NULL)
+		path = "etc/mailgate.conf";
+	while ((ch = getopt(argc, argv, "+c:h")) != -1) {
+		if (ch != 'c')
+			usage();
+		path = optarg;
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc < 1)
+		usage();
+	log_init("mailgate", true, LOG_LVL_WARN);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		const struct command *c = &commands[i];
+		if (strcmp(c->name, argv[0]) != 0)
+			continue;
+		if (c->without_conf)
+			return c->without_conf(argc, argv);	/* argv[0] = "sink" */
+		if ((conf = conf_load(path, err, sizeof(err))) == NULL) {
+			fprintf(stderr, "mailgate: %s\n", err);
+			return 1;
+		}
+		rc = argc < 2 ? (usage(), 2) : c->with_conf(conf, argc - 1, argv + 1);
+		conf_free(conf);
+		return rc;
+	}
+	fprintf(stderr, "mailgate: unknown command '%s'\n", argv[0]);
+	usage();
+}

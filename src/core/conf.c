@@ -1,0 +1,454 @@
+/* Loading and validating the configuration file (libconfig syntax; see
+ * docs/configuration.md). Every error names the file, the line and the
+ * reason; unknown settings are errors so that typos do not pass silently. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <libconfig.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "core/conf.h"
+#include "core/conf_parse.h"
+
+/* Numeric settings: default, minimum, maximum, in one place. */
+struct conf_num {
+	const char	*group;
+	const char	*name;
+	size_t		 off;
+	unsigned	 width;		/* 4 or 8 bytes */
+	uint64_t	 def, min, max;
+};
+
+#define NUM32(g, s, f, d, lo, hi) { g, #f, offsetof(struct mg_conf, s.f), 4, d, lo, hi }
+#define NUM64(g, s, f, d, lo, hi) { g, #f, offsetof(struct mg_conf, s.f), 8, d, lo, hi }
+
+static const struct conf_num conf_nums[] = {
+	NUM64("limits", limits, max_message_size, 50u << 20, 1024, 2048ull << 20),
+	NUM32("limits", limits, max_line_length, 2048, 512, 65536),
+	NUM32("limits", limits, max_recipients, 1000, 1, 100000),
+	NUM32("limits", limits, max_messages, 1000, 1, 1000000),
+	NUM32("limits", limits, max_commands, 10000, 10, 10000000),
+	NUM32("limits", limits, max_errors, 10, 1, 1000),
+	NUM32("limits", limits, max_sessions, 1000, 1, 200000),
+	NUM32("limits", limits, command_timeout, 300, 1, 3600),
+	NUM32("limits", limits, data_timeout, 300, 1, 3600),
+	NUM32("limits", limits, session_timeout, 3600, 10, 86400),
+	NUM32("limits", limits, drain_timeout, 30, 0, 3600),
+	NUM32("limits", limits, scan_timeout, 120, 1, 3600),
+	NUM32("queue", queue, retry_min, 60, 1, 86400),
+	NUM32("queue", queue, retry_max, 3600, 1, 604800),
+	NUM32("queue", queue, lifetime, 432000, 60, 2592000),
+	NUM32("queue", queue, max_deliveries, 100, 1, 10000),
+	NUM32("queue", queue, max_per_destination, 20, 1, 1000),
+	NUM32("queue", queue, connect_timeout, 30, 1, 600),
+	NUM32("queue", queue, reply_timeout, 300, 1, 3600),
+	NUM32("queue", queue, mx_port, 25, 1, 65535),
+	NUM32("resolver", resolver, timeout, 5, 1, 60),
+};
+
+static const char *const top_keys[] = { "hostname", "user", "spool", "store",
+	"log_level", "tls", "listeners", "domains", "outbound", "trusted_networks",
+	"limits", "queue", "resolver", "scan", NULL };
+static const char *const tls_keys[] = { "certificate", "key", "ca", NULL };
+static const char *const listener_keys[] = { "address", "role", "tls", NULL };
+static const char *const route_keys[] = { "name", "route", "tls", "auth", NULL };
+static const char *const auth_keys[] = { "user", "password", NULL };
+static const char *const resolver_keys[] = { "upstream", "timeout", NULL };
+static const char *const scan_keys[] = { "workers", NULL };
+
+static int
+conf_check_keys(struct conf_ctx *cx, const config_setting_t *group,
+    const char *const *allowed, const char *const *more)
+{
+	int n = group ? config_setting_length(group) : 0;
+
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *s = config_setting_get_elem(group, (unsigned)i);
+		const char *name = config_setting_name(s);
+		bool ok = false;
+		for (const char *const *k = allowed; *k && !ok; k++)
+			ok = strcmp(*k, name) == 0;
+		for (const char *const *k = more; k && *k && !ok; k++)
+			ok = strcmp(*k, name) == 0;
+		if (!ok)
+			return conf_fail(cx, s, "unknown setting '%s'", name);
+	}
+	return 0;
+}
+
+static int
+conf_load_numbers(struct conf_ctx *cx, struct mg_conf *c)
+{
+	const char *group_names[8];
+	size_t ngroups = 0;
+
+	for (size_t i = 0; i < sizeof(conf_nums) / sizeof(conf_nums[0]); i++) {
+		const struct conf_num *n = &conf_nums[i];
+		const config_setting_t *g = config_lookup(cx->cfg, n->group);
+		const config_setting_t *s = g ? config_setting_get_member(g, n->name) : NULL;
+		long long v = (long long)n->def;
+		void *dst = (char *)c + n->off;
+
+		if (s != NULL) {
+			int t = config_setting_type(s);
+			if (t != CONFIG_TYPE_INT && t != CONFIG_TYPE_INT64)
+				return conf_fail(cx, s, "%s.%s must be an integer", n->group, n->name);
+			v = config_setting_get_int64(s);
+			if (v < 0 || (uint64_t)v < n->min || (uint64_t)v > n->max)
+				return conf_fail(cx, s, "%s.%s = %lld is out of range [%llu, %llu]",
+				    n->group, n->name, v, (unsigned long long)n->min,
+				    (unsigned long long)n->max);
+		}
+		if (n->width == 8)
+			*(uint64_t *)dst = (uint64_t)v;
+		else
+			*(uint32_t *)dst = (uint32_t)v;
+		if (ngroups == 0 || strcmp(group_names[ngroups - 1], n->group) != 0)
+			group_names[ngroups++] = n->group;
+	}
+	for (size_t i = 0; i < ngroups; i++) {
+		const config_setting_t *g = config_lookup(cx->cfg, group_names[i]);
+		const char *names[32];
+		size_t k = 0;
+		if (g == NULL || strcmp(group_names[i], "resolver") == 0)
+			continue;
+		for (size_t j = 0; j < sizeof(conf_nums) / sizeof(conf_nums[0]); j++)
+			if (strcmp(conf_nums[j].group, group_names[i]) == 0)
+				names[k++] = conf_nums[j].name;
+		names[k] = NULL;
+		if (!config_setting_is_group(g))
+			return conf_fail(cx, g, "'%s' must be a group { ... }", group_names[i]);
+		if (conf_check_keys(cx, g, names, NULL) < 0)
+			return -1;
+	}
+	if (c->queue.retry_max < c->queue.retry_min)
+		return conf_fail(cx, config_lookup(cx->cfg, "queue"),
+		    "queue.retry_max (%u) is smaller than queue.retry_min (%u)",
+		    c->queue.retry_max, c->queue.retry_min);
+	return 0;
+}
+
+static int
+conf_load_listeners(struct conf_ctx *cx, struct mg_conf *c)
+{
+	static const char *const roles[] = { "inbound", "outbound", NULL };
+	static const char *const modes[] = { "none", "starttls", "required", NULL };
+	const config_setting_t *list = config_lookup(cx->cfg, "listeners");
+	int n;
+
+	if (list == NULL)
+		return conf_fail(cx, NULL, "no 'listeners' defined");
+	if (!config_setting_is_list(list) || (n = config_setting_length(list)) == 0)
+		return conf_fail(cx, list, "'listeners' must be a non-empty list ( {...}, ... )");
+	if ((c->listeners = calloc((size_t)n, sizeof(*c->listeners))) == NULL)
+		return conf_fail(cx, NULL, "out of memory");
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *s = config_setting_get_elem(list, (unsigned)i);
+		struct conf_listener *l = &c->listeners[c->nlisteners++];
+		int role = 0, tls = 0;
+
+		l->line = config_setting_source_line(s);
+		if (!config_setting_is_group(s))
+			return conf_fail(cx, s, "a listener must be a group { address = ...; }");
+		if (conf_check_keys(cx, s, listener_keys, NULL) < 0 ||
+		    conf_get_string(cx, s, "address", true, &l->address) < 0 ||
+		    conf_get_enum(cx, s, "role", roles, &role) < 0 ||
+		    conf_get_enum(cx, s, "tls", modes, &tls) < 0)
+			return -1;
+		if (conf_parse_hostport(l->address, 0, l->host, sizeof(l->host), &l->port) < 0)
+			return conf_fail(cx, config_setting_get_member(s, "address"),
+			    "listener address '%s' is not HOST:PORT or [IPV6]:PORT", l->address);
+		l->role = (enum conf_role)role;
+		l->tls = (enum conf_listen_tls)tls;
+		if (l->tls != CONF_LTLS_NONE && c->tls_cert == NULL)
+			return conf_fail(cx, s, "listener %s uses TLS but tls.certificate is not set",
+			    l->address);
+		for (size_t j = 0; j + 1 < c->nlisteners; j++)
+			if (strcmp(c->listeners[j].host, l->host) == 0 && c->listeners[j].port == l->port)
+				return conf_fail(cx, s, "listener %s is defined twice", l->address);
+	}
+	return 0;
+}
+
+static int
+conf_load_auth(struct conf_ctx *cx, const config_setting_t *s, struct conf_route *r)
+{
+	const config_setting_t *a = config_setting_get_member(s, "auth");
+
+	if (a == NULL)
+		return 0;
+	if (!config_setting_is_group(a))
+		return conf_fail(cx, a, "'auth' must be a group { user = ...; password = ...; }");
+	if (conf_check_keys(cx, a, auth_keys, NULL) < 0 ||
+	    conf_get_string(cx, a, "user", true, &r->auth_user) < 0 ||
+	    conf_get_string(cx, a, "password", true, &r->auth_password) < 0)
+		return -1;
+	if (r->tls == CONF_TLS_NONE || r->tls == CONF_TLS_OPPORTUNISTIC)
+		return conf_fail(cx, a, "auth needs tls = \"required\" or \"verify\" so that the "
+		    "password never travels in clear text");
+	return 0;
+}
+
+/* One route: "host", "host:port" or (outbound only) "mx". */
+static int
+conf_load_route(struct conf_ctx *cx, const config_setting_t *s, bool allow_mx,
+    struct conf_route *r)
+{
+	static const char *const policies[] = { "none", "opportunistic", "required", "verify", NULL };
+	char *spec = NULL, host[256];
+	int tls = 1;
+
+	r->line = config_setting_source_line(s);
+	if (conf_get_string(cx, s, "route", !allow_mx, &spec) < 0 ||
+	    conf_get_enum(cx, s, "tls", policies, &tls) < 0)
+		goto fail;
+	r->tls = (enum conf_tls_policy)tls;
+	if (spec == NULL || (allow_mx && strcasecmp(spec, "mx") == 0)) {
+		free(spec);
+		return conf_load_auth(cx, s, r);
+	}
+	if (conf_parse_hostport(spec, 25, host, sizeof(host), &r->port) < 0) {
+		conf_fail(cx, config_setting_get_member(s, "route"),
+		    "route '%s' is not HOST, HOST:PORT or [IPV6]:PORT%s", spec,
+		    allow_mx ? " or \"mx\"" : "");
+		goto fail;
+	}
+	free(spec);
+	if ((r->host = strdup(host)) == NULL)
+		return conf_fail(cx, NULL, "out of memory");
+	return conf_load_auth(cx, s, r);
+fail:
+	free(spec);
+	return -1;
+}
+
+static int
+conf_load_domains(struct conf_ctx *cx, struct mg_conf *c)
+{
+	const config_setting_t *list = config_lookup(cx->cfg, "domains");
+	int n;
+
+	if (list == NULL)
+		return conf_fail(cx, NULL, "no protected 'domains' defined");
+	if (!config_setting_is_list(list) || (n = config_setting_length(list)) == 0)
+		return conf_fail(cx, list, "'domains' must be a non-empty list ( {...}, ... )");
+	if ((c->routes = calloc((size_t)n, sizeof(*c->routes))) == NULL)
+		return conf_fail(cx, NULL, "out of memory");
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *s = config_setting_get_elem(list, (unsigned)i);
+		struct conf_route *r = &c->routes[c->nroutes++];
+
+		if (!config_setting_is_group(s))
+			return conf_fail(cx, s, "a domain must be a group { name = ...; route = ...; }");
+		if (conf_check_keys(cx, s, route_keys, NULL) < 0 ||
+		    conf_get_string(cx, s, "name", true, &r->domain) < 0)
+			return -1;
+		if (conf_check_domain(r->domain) < 0)
+			return conf_fail(cx, config_setting_get_member(s, "name"),
+			    "'%s' is not a valid domain name", r->domain);
+		for (char *p = r->domain; *p; p++)
+			*p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+		if (conf_load_route(cx, s, false, r) < 0)
+			return -1;
+		for (size_t j = 0; j + 1 < c->nroutes; j++)
+			if (strcmp(c->routes[j].domain, r->domain) == 0)
+				return conf_fail(cx, s, "domain %s is defined twice", r->domain);
+	}
+	return 0;
+}
+
+static int
+conf_load_outbound(struct conf_ctx *cx, struct mg_conf *c)
+{
+	static const char *const keys[] = { "route", "tls", "auth", NULL };
+	const config_setting_t *s = config_lookup(cx->cfg, "outbound");
+
+	c->outbound.tls = CONF_TLS_OPPORTUNISTIC;
+	if (s == NULL)
+		return 0;
+	if (!config_setting_is_group(s))
+		return conf_fail(cx, s, "'outbound' must be a group { route = ...; }");
+	if (conf_check_keys(cx, s, keys, NULL) < 0)
+		return -1;
+	return conf_load_route(cx, s, true, &c->outbound);
+}
+
+static int
+conf_load_trusted(struct conf_ctx *cx, struct mg_conf *c)
+{
+	const config_setting_t *list = config_lookup(cx->cfg, "trusted_networks");
+	int n;
+
+	if (list == NULL)
+		return 0;
+	if (!config_setting_is_array(list) && !config_setting_is_list(list))
+		return conf_fail(cx, list, "'trusted_networks' must be a list [ \"CIDR\", ... ]");
+	n = config_setting_length(list);
+	if (n && (c->trusted = calloc((size_t)n, sizeof(*c->trusted))) == NULL)
+		return conf_fail(cx, NULL, "out of memory");
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *s = config_setting_get_elem(list, (unsigned)i);
+		const char *v = config_setting_get_string(s);
+		if (v == NULL || conf_parse_cidr(v, &c->trusted[c->ntrusted]) < 0)
+			return conf_fail(cx, s, "trusted network '%s' is not an address or CIDR",
+			    v ? v : "(not a string)");
+		c->ntrusted++;
+	}
+	return 0;
+}
+
+static int
+conf_load_files(struct conf_ctx *cx, struct mg_conf *c)
+{
+	const config_setting_t *t = config_lookup(cx->cfg, "tls");
+
+	if (conf_get_path(cx, NULL, "spool", true, &c->spool_dir) < 0 ||
+	    conf_get_path(cx, NULL, "store", true, &c->store_path) < 0)
+		return -1;
+	if (t == NULL)
+		return 0;
+	if (!config_setting_is_group(t))
+		return conf_fail(cx, t, "'tls' must be a group { certificate = ...; key = ...; }");
+	if (conf_check_keys(cx, t, tls_keys, NULL) < 0 ||
+	    conf_get_path(cx, t, "certificate", true, &c->tls_cert) < 0 ||
+	    conf_get_path(cx, t, "key", true, &c->tls_key) < 0 ||
+	    conf_get_path(cx, t, "ca", false, &c->tls_ca) < 0)
+		return -1;
+	if (access(c->tls_cert, R_OK) != 0)
+		return conf_fail(cx, config_setting_get_member(t, "certificate"),
+		    "cannot read %s: %s", c->tls_cert, strerror(errno));
+	if (access(c->tls_key, R_OK) != 0)
+		return conf_fail(cx, config_setting_get_member(t, "key"),
+		    "cannot read %s: %s", c->tls_key, strerror(errno));
+	return 0;
+}
+
+static int
+conf_load_misc(struct conf_ctx *cx, struct mg_conf *c)
+{
+	const config_setting_t *r = config_lookup(cx->cfg, "resolver");
+	const config_setting_t *sc = config_lookup(cx->cfg, "scan");
+	char *level = NULL;
+	long long workers = 2;
+
+	if (conf_get_string(cx, NULL, "hostname", false, &c->hostname) < 0 ||
+	    conf_get_string(cx, NULL, "user", false, &c->user) < 0 ||
+	    conf_get_string(cx, NULL, "log_level", false, &level) < 0)
+		return -1;
+	c->log_level = LOG_LVL_INFO;
+	if (level && log_level_parse(level, &c->log_level) < 0) {
+		free(level);
+		return conf_fail(cx, config_lookup(cx->cfg, "log_level"),
+		    "log_level must be one of crit, err, warn, info, debug");
+	}
+	free(level);
+	if (c->hostname == NULL && (c->hostname = conf_default_hostname()) == NULL)
+		return conf_fail(cx, NULL, "out of memory");
+	if (c->user == NULL && (c->user = strdup("mailgate")) == NULL)
+		return conf_fail(cx, NULL, "out of memory");
+	if (r && (conf_check_keys(cx, r, resolver_keys, NULL) < 0 ||
+	    conf_get_string(cx, r, "upstream", false, &c->resolver.upstream) < 0))
+		return -1;
+	if (sc) {
+		const config_setting_t *w;
+		if (conf_check_keys(cx, sc, scan_keys, NULL) < 0)
+			return -1;
+		if ((w = config_setting_get_member(sc, "workers")) != NULL) {
+			workers = config_setting_get_int64(w);
+			if (config_setting_type(w) != CONFIG_TYPE_INT || workers < 1 || workers > 64)
+				return conf_fail(cx, w, "scan.workers must be an integer in [1, 64]");
+		}
+	}
+	c->scan_workers = (uint32_t)workers;
+	return 0;
+}
+
+struct mg_conf *
+conf_load(const char *path, char *err, size_t errlen)
+{
+	config_t cfg;
+	struct conf_ctx cx = { &cfg, path, err, errlen, NULL };
+	struct mg_conf *c = calloc(1, sizeof(*c));
+
+	config_init(&cfg);
+	if (c == NULL || (c->path = strdup(path)) == NULL) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		goto fail;
+	}
+	if (config_read_file(&cfg, path) != CONFIG_TRUE) {
+		if (config_error_type(&cfg) == CONFIG_ERR_FILE_IO)
+			snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+		else
+			snprintf(err, errlen, "%s:%d: %s", config_error_file(&cfg) ?
+			    config_error_file(&cfg) : path, config_error_line(&cfg),
+			    config_error_text(&cfg));
+		goto fail;
+	}
+	if (conf_base_dir(&cx) < 0 ||
+	    conf_check_keys(&cx, config_root_setting(&cfg), top_keys, NULL) < 0 ||
+	    conf_load_misc(&cx, c) < 0 || conf_load_files(&cx, c) < 0 ||
+	    conf_load_numbers(&cx, c) < 0 || conf_load_listeners(&cx, c) < 0 ||
+	    conf_load_domains(&cx, c) < 0 || conf_load_outbound(&cx, c) < 0 ||
+	    conf_load_trusted(&cx, c) < 0)
+		goto fail;
+	free(cx.base);
+	config_destroy(&cfg);
+	return c;
+fail:
+	free(cx.base);
+	config_destroy(&cfg);
+	conf_free(c);
+	return NULL;
+}
+
+static void
+conf_route_clear(struct conf_route *r)
+{
+	free(r->domain);
+	free(r->host);
+	free(r->auth_user);
+	free(r->auth_password);
+}
+
+struct mg_conf *
+conf_free(struct mg_conf *c)
+{
+	if (c == NULL)
+		return NULL;
+	for (size_t i = 0; i < c->nlisteners; i++)
+		free(c->listeners[i].address);
+	for (size_t i = 0; i < c->nroutes; i++)
+		conf_route_clear(&c->routes[i]);
+	conf_route_clear(&c->outbound);
+	free(c->listeners);
+	free(c->routes);
+	free(c->trusted);
+	free(c->path);
+	free(c->hostname);
+	free(c->user);
+	free(c->spool_dir);
+	free(c->store_path);
+	free(c->tls_cert);
+	free(c->tls_key);
+	free(c->tls_ca);
+	free(c->resolver.upstream);
+	free(c);
+	return NULL;
+}
+
+const struct conf_route *
+conf_route_for(const struct mg_conf *c, const char *domain, size_t len)
+{
+	for (size_t i = 0; i < c->nroutes; i++) {
+		const char *d = c->routes[i].domain;
+		if (strlen(d) == len && strncasecmp(d, domain, len) == 0)
+			return &c->routes[i];
+	}
+	return NULL;
+}

@@ -1,0 +1,263 @@
+/* Value syntaxes of the configuration and error reporting with file and
+ * line (see conf_parse.h). */
+#include <arpa/inet.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/conf_parse.h"
+
+int
+conf_fail(struct conf_ctx *cx, const config_setting_t *s, const char *fmt, ...)
+{
+	char reason[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(reason, sizeof(reason), fmt, ap);
+	va_end(ap);
+	if (s != NULL && config_setting_source_line(s) > 0)
+		snprintf(cx->err, cx->errlen, "%s:%d: %s",
+		    config_setting_source_file(s) ? config_setting_source_file(s) : cx->path,
+		    config_setting_source_line(s), reason);
+	else
+		snprintf(cx->err, cx->errlen, "%s: %s", cx->path, reason);
+	return -1;
+}
+
+int
+conf_base_dir(struct conf_ctx *cx)
+{
+	char abs[PATH_MAX], *slash;
+
+	if (realpath(cx->path, abs) == NULL)
+		return conf_fail(cx, NULL, "cannot resolve path");
+	slash = strrchr(abs, '/');
+	*slash = '\0';
+	if ((cx->base = strdup(abs[0] ? abs : "/")) == NULL)
+		return conf_fail(cx, NULL, "out of memory");
+	return 0;
+}
+
+static const config_setting_t *
+conf_member(struct conf_ctx *cx, const config_setting_t *group, const char *name)
+{
+	return group ? config_setting_get_member(group, name) : config_lookup(cx->cfg, name);
+}
+
+int
+conf_get_string(struct conf_ctx *cx, const config_setting_t *group, const char *name,
+    bool required, char **out)
+{
+	const config_setting_t *s = conf_member(cx, group, name);
+	const char *v;
+
+	if (s == NULL) {
+		if (required)
+			return conf_fail(cx, group, "missing setting '%s'", name);
+		return 0;
+	}
+	if ((v = config_setting_get_string(s)) == NULL)
+		return conf_fail(cx, s, "'%s' must be a string in double quotes", name);
+	if (*v == '\0')
+		return conf_fail(cx, s, "'%s' must not be empty", name);
+	free(*out);
+	if ((*out = strdup(v)) == NULL)
+		return conf_fail(cx, s, "out of memory");
+	return 0;
+}
+
+int
+conf_get_path(struct conf_ctx *cx, const config_setting_t *group, const char *name,
+    bool required, char **out)
+{
+	char *v = NULL, *abs;
+	size_t n;
+
+	if (conf_get_string(cx, group, name, required, &v) < 0)
+		return -1;
+	if (v == NULL || v[0] == '/') {
+		if (v) {
+			free(*out);
+			*out = v;
+		}
+		return 0;
+	}
+	n = strlen(cx->base) + strlen(v) + 2;
+	if ((abs = malloc(n)) == NULL) {
+		free(v);
+		return conf_fail(cx, NULL, "out of memory");
+	}
+	snprintf(abs, n, "%s/%s", cx->base, v);
+	free(v);
+	free(*out);
+	*out = abs;
+	return 0;
+}
+
+int
+conf_get_enum(struct conf_ctx *cx, const config_setting_t *group, const char *name,
+    const char *const *names, int *out)
+{
+	const config_setting_t *s = conf_member(cx, group, name);
+	const char *v;
+	char allowed[256] = "";
+
+	if (s == NULL)
+		return 0;
+	if ((v = config_setting_get_string(s)) != NULL) {
+		for (int i = 0; names[i]; i++) {
+			if (strcmp(names[i], v) == 0) {
+				*out = i;
+				return 0;
+			}
+		}
+	}
+	for (int i = 0; names[i]; i++) {
+		strncat(allowed, i ? ", " : "", sizeof(allowed) - strlen(allowed) - 1);
+		strncat(allowed, names[i], sizeof(allowed) - strlen(allowed) - 1);
+	}
+	return conf_fail(cx, s, "'%s' must be one of: %s", name, allowed);
+}
+
+int
+conf_parse_hostport(const char *s, uint16_t default_port, char *host, size_t hostlen,
+    uint16_t *port)
+{
+	const char *colon, *h = s, *hend;
+	char *end;
+	unsigned long p;
+
+	if (*s == '[') {
+		if ((hend = strchr(s, ']')) == NULL)
+			return -1;
+		h = s + 1;
+		colon = hend[1] == ':' ? hend + 1 : NULL;
+		if (hend[1] != '\0' && colon == NULL)
+			return -1;
+	} else {
+		colon = strrchr(s, ':');
+		if (colon && strchr(s, ':') != colon)
+			return -1;	/* bare IPv6 needs brackets */
+		hend = colon ? colon : s + strlen(s);
+	}
+	if (hend == h || (size_t)(hend - h) >= hostlen)
+		return -1;
+	memcpy(host, h, (size_t)(hend - h));
+	host[hend - h] = '\0';
+	if (colon == NULL) {
+		if (default_port == 0)
+			return -1;
+		*port = default_port;
+		return 0;
+	}
+	p = strtoul(colon + 1, &end, 10);
+	if (colon[1] == '\0' || *end != '\0' || p == 0 || p > 65535)
+		return -1;
+	*port = (uint16_t)p;
+	return 0;
+}
+
+int
+conf_parse_cidr(const char *s, struct conf_network *out)
+{
+	char addr[INET6_ADDRSTRLEN];
+	const char *slash = strchr(s, '/');
+	size_t n = slash ? (size_t)(slash - s) : strlen(s);
+	unsigned long prefix;
+	char *end;
+
+	if (n == 0 || n >= sizeof(addr))
+		return -1;
+	memcpy(addr, s, n);
+	addr[n] = '\0';
+	memset(out, 0, sizeof(*out));
+	if (inet_pton(AF_INET, addr, out->addr) == 1)
+		out->family = AF_INET;
+	else if (inet_pton(AF_INET6, addr, out->addr) == 1)
+		out->family = AF_INET6;
+	else
+		return -1;
+	prefix = out->family == AF_INET ? 32 : 128;
+	if (slash) {
+		unsigned long max = prefix;
+		prefix = strtoul(slash + 1, &end, 10);
+		if (slash[1] == '\0' || *end != '\0' || prefix > max)
+			return -1;
+	}
+	out->prefix = (unsigned)prefix;
+	return 0;
+}
+
+static bool
+net_contains(const struct conf_network *n, const uint8_t *a)
+{
+	unsigned full = n->prefix / 8, rest = n->prefix % 8;
+
+	if (memcmp(n->addr, a, full) != 0)
+		return false;
+	if (rest == 0)
+		return true;
+	uint8_t mask = (uint8_t)(0xff << (8 - rest));
+	return (n->addr[full] & mask) == (a[full] & mask);
+}
+
+bool
+conf_is_trusted(const struct mg_conf *c, const struct sockaddr *sa)
+{
+	static const uint8_t v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+	const uint8_t *a;
+	int family = sa->sa_family;
+
+	if (family == AF_INET) {
+		a = (const uint8_t *)&((const struct sockaddr_in *)sa)->sin_addr;
+	} else if (family == AF_INET6) {
+		a = (const uint8_t *)&((const struct sockaddr_in6 *)sa)->sin6_addr;
+		if (memcmp(a, v4mapped, sizeof(v4mapped)) == 0) {
+			a += 12;
+			family = AF_INET;
+		}
+	} else {
+		return false;
+	}
+	for (size_t i = 0; i < c->ntrusted; i++)
+		if (c->trusted[i].family == family && net_contains(&c->trusted[i], a))
+			return true;
+	return false;
+}
+
+int
+conf_check_domain(const char *s)
+{
+	size_t n = strlen(s), label = 0;
+
+	if (n == 0 || n > 253 || s[0] == '.' || s[n - 1] == '.')
+		return -1;
+	for (const char *p = s; *p; p++) {
+		if (*p == '.') {
+			if (label == 0)
+				return -1;
+			label = 0;
+			continue;
+		}
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || *p == '-') || ++label > 63)
+			return -1;
+	}
+	return 0;
+}
+
+char *
+conf_default_hostname(void)
+{
+	char name[256];
+
+	if (gethostname(name, sizeof(name)) != 0)
+		snprintf(name, sizeof(name), "localhost");
+	name[sizeof(name) - 1] = '\0';
+	return strdup(name);
+}

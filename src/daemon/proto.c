@@ -1,0 +1,192 @@
+/* Encoding and exact decoding of the inter-process messages of proto.h. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/err.h"
+#include "core/ipc.h"
+#include "daemon/proto.h"
+
+#define PROTO_MAX_STR		(64u * 1024)
+#define PROTO_MAX_RCPTS		200000u
+
+int
+proto_scan_request_encode(struct mg_buf *out, const struct proto_scan_request *r)
+{
+	size_t start;
+	int rc = ipc_frame_begin(out, PROTO_SCAN_REQUEST, &start);
+
+	rc = rc ? rc : ipc_put_u64(out, r->qid);
+	rc = rc ? rc : ipc_put_u64(out, r->session);
+	rc = rc ? rc : ipc_put_cstr(out, r->path);
+	rc = rc ? rc : ipc_put_cstr(out, r->client_ip);
+	rc = rc ? rc : ipc_put_cstr(out, r->helo);
+	rc = rc ? rc : ipc_put_cstr(out, r->mail_from);
+	rc = rc ? rc : ipc_put_u32(out, r->nrcpts);
+	for (uint32_t i = 0; rc == 0 && i < r->nrcpts; i++)
+		rc = ipc_put_cstr(out, r->rcpts[i]);
+	return rc ? rc : ipc_frame_end(out, start);
+}
+
+int
+proto_scan_request_decode(const uint8_t *frame, size_t len, struct proto_scan_request *r)
+{
+	struct ipc_reader rd;
+
+	memset(r, 0, sizeof(*r));
+	ipc_reader_init(&rd, frame, len);
+	r->qid = ipc_get_u64(&rd);
+	r->session = ipc_get_u64(&rd);
+	r->path = ipc_get_strdup(&rd, PROTO_MAX_STR);
+	r->client_ip = ipc_get_strdup(&rd, PROTO_MAX_STR);
+	r->helo = ipc_get_strdup(&rd, PROTO_MAX_STR);
+	r->mail_from = ipc_get_strdup(&rd, PROTO_MAX_STR);
+	r->nrcpts = ipc_get_u32(&rd);
+	if (!rd.bad && r->nrcpts > PROTO_MAX_RCPTS)
+		rd.bad = true;
+	if (!rd.bad && r->nrcpts && (r->rcpts = calloc(r->nrcpts, sizeof(char *))) == NULL)
+		rd.bad = true;
+	for (uint32_t i = 0; !rd.bad && i < r->nrcpts; i++)
+		r->rcpts[i] = ipc_get_strdup(&rd, PROTO_MAX_STR);
+	if (ipc_reader_end(&rd) < 0) {
+		proto_scan_request_clear(r);
+		return -MG_EPROTO;
+	}
+	return 0;
+}
+
+void
+proto_scan_request_clear(struct proto_scan_request *r)
+{
+	for (uint32_t i = 0; r->rcpts && i < r->nrcpts; i++)
+		free(r->rcpts[i]);
+	free(r->rcpts);
+	free(r->path);
+	free(r->client_ip);
+	free(r->helo);
+	free(r->mail_from);
+	memset(r, 0, sizeof(*r));
+}
+
+int
+proto_scan_result_encode(struct mg_buf *out, const struct proto_scan_result *r)
+{
+	size_t start;
+	int rc = ipc_frame_begin(out, PROTO_SCAN_RESULT, &start);
+
+	rc = rc ? rc : ipc_put_u64(out, r->qid);
+	rc = rc ? rc : ipc_put_u8(out, r->action);
+	rc = rc ? rc : ipc_put_cstr(out, r->verdict);
+	rc = rc ? rc : ipc_put_u64(out, (uint64_t)r->score_milli);
+	rc = rc ? rc : ipc_put_cstr(out, r->headers);
+	rc = rc ? rc : ipc_put_cstr(out, r->reply);
+	return rc ? rc : ipc_frame_end(out, start);
+}
+
+int
+proto_scan_result_decode(const uint8_t *frame, size_t len, struct proto_scan_result *r)
+{
+	struct ipc_reader rd;
+
+	memset(r, 0, sizeof(*r));
+	ipc_reader_init(&rd, frame, len);
+	r->qid = ipc_get_u64(&rd);
+	r->action = ipc_get_u8(&rd);
+	r->verdict = ipc_get_strdup(&rd, PROTO_MAX_STR);
+	r->score_milli = (int64_t)ipc_get_u64(&rd);
+	r->headers = ipc_get_strdup(&rd, PROTO_MAX_STR);
+	r->reply = ipc_get_strdup(&rd, PROTO_MAX_STR);
+	if (!rd.bad && r->action > PROTO_SCAN_REJECT)
+		rd.bad = true;
+	if (ipc_reader_end(&rd) < 0) {
+		proto_scan_result_clear(r);
+		return -MG_EPROTO;
+	}
+	return 0;
+}
+
+void
+proto_scan_result_clear(struct proto_scan_result *r)
+{
+	free(r->verdict);
+	free(r->headers);
+	free(r->reply);
+	memset(r, 0, sizeof(*r));
+}
+
+int
+proto_queue_notify_encode(struct mg_buf *out, uint64_t qid)
+{
+	size_t start;
+	int rc = ipc_frame_begin(out, PROTO_QUEUE_NOTIFY, &start);
+
+	rc = rc ? rc : ipc_put_u64(out, qid);
+	return rc ? rc : ipc_frame_end(out, start);
+}
+
+int
+proto_queue_notify_decode(const uint8_t *frame, size_t len, uint64_t *qid)
+{
+	struct ipc_reader rd;
+
+	ipc_reader_init(&rd, frame, len);
+	*qid = ipc_get_u64(&rd);
+	return ipc_reader_end(&rd);
+}
+
+int
+proto_queue_control_encode(struct mg_buf *out, const struct proto_queue_control *c)
+{
+	size_t start;
+	int rc = ipc_frame_begin(out, PROTO_QUEUE_CONTROL, &start);
+
+	rc = rc ? rc : ipc_put_u8(out, c->op);
+	rc = rc ? rc : ipc_put_u64(out, c->qid);
+	return rc ? rc : ipc_frame_end(out, start);
+}
+
+int
+proto_queue_control_decode(const uint8_t *frame, size_t len, struct proto_queue_control *c)
+{
+	struct ipc_reader rd;
+
+	ipc_reader_init(&rd, frame, len);
+	c->op = ipc_get_u8(&rd);
+	c->qid = ipc_get_u64(&rd);
+	if (!rd.bad && c->op != PROTO_QUEUE_FLUSH && c->op != PROTO_QUEUE_DELETE)
+		rd.bad = true;
+	return ipc_reader_end(&rd);
+}
+
+int
+proto_queue_control_reply_encode(struct mg_buf *out, const struct proto_queue_control_reply *r)
+{
+	size_t start;
+	int rc = ipc_frame_begin(out, PROTO_QUEUE_CONTROL_REPLY, &start);
+
+	rc = rc ? rc : ipc_put_u32(out, (uint32_t)r->status);
+	rc = rc ? rc : ipc_put_cstr(out, r->text);
+	return rc ? rc : ipc_frame_end(out, start);
+}
+
+int
+proto_queue_control_reply_decode(const uint8_t *frame, size_t len,
+    struct proto_queue_control_reply *r)
+{
+	struct ipc_reader rd;
+
+	ipc_reader_init(&rd, frame, len);
+	r->status = (int32_t)ipc_get_u32(&rd);
+	r->text = ipc_get_strdup(&rd, PROTO_MAX_STR);
+	if (ipc_reader_end(&rd) < 0) {
+		proto_queue_control_reply_clear(r);
+		return -MG_EPROTO;
+	}
+	return 0;
+}
+
+void
+proto_queue_control_reply_clear(struct proto_queue_control_reply *r)
+{
+	free(r->text);
+	r->text = NULL;
+}

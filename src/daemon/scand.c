@@ -1,0 +1,420 @@
+/* scand: runs the engine on committed-to-be messages for smtpd. One
+ * libevent loop owns the connections; a pool of worker threads shares the
+ * loaded engine, maps each message read-only and scans it. scand never
+ * writes message files and opens no network sockets of its own. */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/queue.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+#include <event2/thread.h>
+
+#include "core/err.h"
+#include "core/ipc.h"
+#include "core/log.h"
+#include "daemon/children.h"
+#include "daemon/proto.h"
+#include "daemon/unix_socket.h"
+#include "engine/engine.h"
+
+/* A loaded engine, shared by jobs; replaced on SIGHUP, freed by the last job. */
+struct engine_ref {
+	struct mg_engine *engine;
+	unsigned	 refs;		/* under scand.lock */
+};
+
+struct scan_job {
+	TAILQ_ENTRY(scan_job) entry;
+	uint64_t	 conn_id;
+	struct engine_ref *eng;
+	struct proto_scan_request req;
+	struct mg_buf	 reply;		/* encoded SCAN_RESULT frame */
+};
+TAILQ_HEAD(job_list, scan_job);
+
+struct scan_conn {
+	LIST_ENTRY(scan_conn) entry;
+	struct scand	*sd;
+	uint64_t	 id;
+	struct bufferevent *bev;
+};
+
+struct scand {
+	struct event_base *base;
+	struct mg_conf	*conf;
+	struct evconnlistener *listener;
+	struct event	*done_ev, *sighup_ev, *sigterm_ev;
+	LIST_HEAD(, scan_conn) conns;
+	uint64_t	 next_conn_id;
+	pthread_t	*workers;
+	unsigned	 nworkers;
+	pthread_mutex_t	 lock;
+	pthread_cond_t	 cond;
+	struct job_list	 todo, done;	/* under lock */
+	unsigned	 inflight;	/* jobs not yet answered, loop thread only */
+	struct engine_ref *engine;	/* under lock */
+	bool		 quit;		/* workers exit, under lock */
+	bool		 stopping;
+};
+
+static void
+engine_release(struct scand *sd, struct engine_ref *e)
+{
+	bool last;
+
+	pthread_mutex_lock(&sd->lock);
+	last = --e->refs == 0;
+	pthread_mutex_unlock(&sd->lock);
+	if (last) {
+		mg_engine_close(e->engine);
+		free(e);
+	}
+}
+
+/* Scans one message file; failures become a TEMPFAIL answer. */
+static void
+job_scan(struct scan_job *job)
+{
+	struct proto_scan_result res = { .qid = job->req.qid, .verdict = "error",
+		.headers = "", .reply = "" };
+	struct mg_envelope env = { job->req.client_ip, job->req.helo, job->req.mail_from,
+		(const char *const *)job->req.rcpts, job->req.nrcpts };
+	struct mg_result r;
+	struct stat st;
+	void *map = NULL;
+	int fd, rc = -MG_EIO;
+
+	if ((fd = open(job->req.path, O_RDONLY | O_CLOEXEC)) == -1 || fstat(fd, &st) == -1) {
+		log_syserr("%016" PRIx64 " scan open path=%s", job->req.qid, job->req.path);
+	} else if (st.st_size > 0 && (map = mmap(NULL, (size_t)st.st_size, PROT_READ,
+	    MAP_PRIVATE, fd, 0)) == MAP_FAILED) {
+		log_syserr("%016" PRIx64 " scan mmap", job->req.qid);
+		map = NULL;
+	} else {
+		rc = mg_scan(job->eng->engine, &env, map, (size_t)st.st_size, &r);
+	}
+	if (rc == 0) {
+		res.action = (uint8_t)r.action;
+		res.verdict = (char *)r.verdict;
+		res.score_milli = (int64_t)(r.score * 1000.0);
+		mg_buf_cstr(&r.headers);
+		res.headers = (char *)r.headers.data;
+		res.reply = r.reply;
+	} else {
+		res.action = PROTO_SCAN_TEMPFAIL;
+		res.reply = "Temporary failure while scanning, please try again later";
+	}
+	if (proto_scan_result_encode(&job->reply, &res) < 0)
+		log_err("%016" PRIx64 " scan encode_failed", job->req.qid);
+	if (rc == 0) {
+		log_info("%016" PRIx64 " scan verdict=%s score=%.2f action=%d size=%lld",
+		    job->req.qid, r.verdict, r.score, (int)r.action, (long long)st.st_size);
+		mg_result_clear(&r);
+	}
+	if (map)
+		munmap(map, (size_t)st.st_size);
+	if (fd != -1)
+		close(fd);
+}
+
+static void *
+worker_main(void *arg)
+{
+	struct scand *sd = arg;
+	struct scan_job *job;
+
+	for (;;) {
+		pthread_mutex_lock(&sd->lock);
+		while (TAILQ_EMPTY(&sd->todo) && !sd->quit)
+			pthread_cond_wait(&sd->cond, &sd->lock);
+		if ((job = TAILQ_FIRST(&sd->todo)) == NULL) {
+			pthread_mutex_unlock(&sd->lock);
+			return NULL;
+		}
+		TAILQ_REMOVE(&sd->todo, job, entry);
+		pthread_mutex_unlock(&sd->lock);
+		job_scan(job);
+		pthread_mutex_lock(&sd->lock);
+		TAILQ_INSERT_TAIL(&sd->done, job, entry);
+		pthread_mutex_unlock(&sd->lock);
+		event_active(sd->done_ev, EV_READ, 0);
+	}
+}
+
+static struct scan_conn *
+conn_find(struct scand *sd, uint64_t id)
+{
+	struct scan_conn *c;
+
+	LIST_FOREACH(c, &sd->conns, entry)
+		if (c->id == id)
+			return c;
+	return NULL;
+}
+
+static void
+conn_close(struct scan_conn *c)
+{
+	LIST_REMOVE(c, entry);
+	bufferevent_free(c->bev);
+	free(c);
+}
+
+static void
+maybe_finish(struct scand *sd)
+{
+	if (sd->stopping && sd->inflight == 0)
+		event_base_loopexit(sd->base, NULL);
+}
+
+/* Loop thread: answers finished jobs on their connections. */
+static void
+on_jobs_done(evutil_socket_t fd, short what, void *arg)
+{
+	struct scand *sd = arg;
+	struct job_list done = TAILQ_HEAD_INITIALIZER(done);
+	struct scan_job *job;
+
+	pthread_mutex_lock(&sd->lock);
+	TAILQ_CONCAT(&done, &sd->done, entry);
+	pthread_mutex_unlock(&sd->lock);
+	while ((job = TAILQ_FIRST(&done)) != NULL) {
+		struct scan_conn *c = conn_find(sd, job->conn_id);
+		TAILQ_REMOVE(&done, job, entry);
+		if (c && job->reply.len)
+			bufferevent_write(c->bev, job->reply.data, job->reply.len);
+		engine_release(sd, job->eng);
+		proto_scan_request_clear(&job->req);
+		mg_buf_release(&job->reply);
+		free(job);
+		sd->inflight--;
+	}
+	maybe_finish(sd);
+}
+
+static int
+job_submit(struct scand *sd, struct scan_conn *c, const uint8_t *frame, size_t len)
+{
+	struct scan_job *job = calloc(1, sizeof(*job));
+
+	if (job == NULL)
+		return -MG_ENOMEM;
+	if (proto_scan_request_decode(frame, len, &job->req) < 0) {
+		free(job);
+		return -MG_EPROTO;
+	}
+	job->conn_id = c->id;
+	mg_buf_init(&job->reply, 0);
+	pthread_mutex_lock(&sd->lock);
+	job->eng = sd->engine;
+	job->eng->refs++;
+	TAILQ_INSERT_TAIL(&sd->todo, job, entry);
+	pthread_cond_signal(&sd->cond);
+	pthread_mutex_unlock(&sd->lock);
+	sd->inflight++;
+	return 0;
+}
+
+static void
+on_conn_read(struct bufferevent *bev, void *arg)
+{
+	struct scan_conn *c = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+
+	for (;;) {
+		size_t avail = evbuffer_get_length(in), flen;
+		uint16_t type;
+		const uint8_t *p = avail < IPC_HEADER_LEN ? NULL
+		    : evbuffer_pullup(in, IPC_HEADER_LEN);
+		int rc = p ? ipc_frame_peek(p, avail, &type, &flen) : -MG_EAGAIN;
+
+		if (rc == -MG_EAGAIN)
+			return;
+		if (rc == 0 && type == PROTO_SCAN_REQUEST)
+			rc = job_submit(c->sd, c, evbuffer_pullup(in, (ssize_t)flen), flen);
+		else if (rc == 0)
+			rc = -MG_EPROTO;
+		if (rc < 0) {
+			log_err("scand conn=%" PRIu64 " frame_error=\"%s\" action=close", c->id,
+			    mg_strerror(rc));
+			conn_close(c);
+			return;
+		}
+		evbuffer_drain(in, flen);
+	}
+}
+
+static void
+on_conn_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct scan_conn *c = arg;
+
+	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
+		conn_close(c);
+}
+
+static void
+on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int len,
+    void *arg)
+{
+	struct scand *sd = arg;
+	struct scan_conn *c = calloc(1, sizeof(*c));
+
+	if (c == NULL || (c->bev = bufferevent_socket_new(sd->base, fd,
+	    BEV_OPT_CLOSE_ON_FREE)) == NULL) {
+		log_err("scand accept error=\"out of memory\"");
+		free(c);
+		close(fd);
+		return;
+	}
+	c->sd = sd;
+	c->id = ++sd->next_conn_id;
+	LIST_INSERT_HEAD(&sd->conns, c, entry);
+	bufferevent_setcb(c->bev, on_conn_read, NULL, on_conn_event, c);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+}
+
+/* SIGHUP: a new configuration and a freshly opened engine for new jobs;
+ * jobs in progress finish on the engine they started with. */
+static void
+on_sighup(evutil_socket_t sig, short what, void *arg)
+{
+	struct scand *sd = arg;
+	struct engine_ref *fresh, *old;
+	struct mg_error err;
+	char text[1024];
+	struct mg_conf *conf = conf_load(sd->conf->path, text, sizeof(text));
+
+	if (conf == NULL) {
+		log_err("scand reload status=refused reason=\"%s\"", text);
+		return;
+	}
+	if ((fresh = calloc(1, sizeof(*fresh))) == NULL ||
+	    (fresh->engine = mg_engine_open(conf, &err)) == NULL) {
+		log_err("scand reload status=refused reason=\"%s\"",
+		    fresh ? err.text : "out of memory");
+		free(fresh);
+		conf_free(conf);
+		return;
+	}
+	fresh->refs = 1;
+	pthread_mutex_lock(&sd->lock);
+	old = sd->engine;
+	sd->engine = fresh;
+	pthread_mutex_unlock(&sd->lock);
+	engine_release(sd, old);
+	conf_free(sd->conf);
+	sd->conf = conf;
+	log_set_level(conf->log_level);
+	log_info("scand reload status=ok");
+}
+
+static void
+on_sigterm(evutil_socket_t sig, short what, void *arg)
+{
+	struct scand *sd = arg;
+
+	log_info("scand stop inflight=%u", sd->inflight);
+	sd->stopping = true;
+	evconnlistener_disable(sd->listener);
+	maybe_finish(sd);
+}
+
+static int
+scand_start(struct scand *sd)
+{
+	struct mg_error err;
+	char path[4096];
+	int fd;
+
+	if ((sd->engine = calloc(1, sizeof(*sd->engine))) == NULL)
+		return -MG_ENOMEM;
+	if ((sd->engine->engine = mg_engine_open(sd->conf, &err)) == NULL) {
+		log_err("scand engine_open reason=\"%s\"", err.text);
+		return -MG_EINVAL;
+	}
+	sd->engine->refs = 1;
+	snprintf(path, sizeof(path), "%s/%s", sd->conf->spool_dir, PROTO_SCAND_SOCK);
+	if ((fd = unix_listen(path)) < 0)
+		return fd;
+	sd->listener = evconnlistener_new(sd->base, on_accept, sd,
+	    LEV_OPT_CLOSE_ON_FREE, -1, fd);
+	sd->done_ev = event_new(sd->base, -1, 0, on_jobs_done, sd);
+	sd->sighup_ev = evsignal_new(sd->base, SIGHUP, on_sighup, sd);
+	sd->sigterm_ev = evsignal_new(sd->base, SIGTERM, on_sigterm, sd);
+	if (!sd->listener || !sd->done_ev || !sd->sighup_ev || !sd->sigterm_ev)
+		return -MG_ENOMEM;
+	event_add(sd->sighup_ev, NULL);
+	event_add(sd->sigterm_ev, NULL);
+	sd->nworkers = sd->conf->scan_workers;
+	if ((sd->workers = calloc(sd->nworkers, sizeof(pthread_t))) == NULL)
+		return -MG_ENOMEM;
+	for (unsigned i = 0; i < sd->nworkers; i++)
+		if (pthread_create(&sd->workers[i], NULL, worker_main, sd) != 0)
+			return -MG_EIO;
+	log_info("scand start workers=%u socket=%s", sd->nworkers, path);
+	return 0;
+}
+
+static void
+scand_stop(struct scand *sd)
+{
+	struct scan_conn *c;
+
+	pthread_mutex_lock(&sd->lock);
+	sd->quit = true;
+	pthread_cond_broadcast(&sd->cond);
+	pthread_mutex_unlock(&sd->lock);
+	for (unsigned i = 0; sd->workers && i < sd->nworkers; i++)
+		if (sd->workers[i])
+			pthread_join(sd->workers[i], NULL);
+	free(sd->workers);
+	while ((c = LIST_FIRST(&sd->conns)) != NULL)
+		conn_close(c);
+	if (sd->engine)
+		engine_release(sd, sd->engine);
+	if (sd->listener)
+		evconnlistener_free(sd->listener);
+	if (sd->done_ev)
+		event_free(sd->done_ev);
+	if (sd->sighup_ev)
+		event_free(sd->sighup_ev);
+	if (sd->sigterm_ev)
+		event_free(sd->sigterm_ev);
+	event_base_free(sd->base);
+}
+
+int
+scand_main(struct mg_conf *conf)
+{
+	struct scand sd = { .conf = conf };
+	int rc;
+
+	signal(SIGPIPE, SIG_IGN);
+	evthread_use_pthreads();
+	pthread_mutex_init(&sd.lock, NULL);
+	pthread_cond_init(&sd.cond, NULL);
+	TAILQ_INIT(&sd.todo);
+	TAILQ_INIT(&sd.done);
+	LIST_INIT(&sd.conns);
+	if ((sd.base = event_base_new()) == NULL)
+		return 1;
+	if ((rc = scand_start(&sd)) == 0)
+		event_base_dispatch(sd.base);
+	else
+		log_err("scand start status=failed error=\"%s\"", mg_strerror(rc));
+	scand_stop(&sd);
+	return rc == 0 ? 0 : 1;
+}
