@@ -258,3 +258,46 @@ def strip_added_headers(data, names=(b"received:",)):
                               (i > 0 and lines[i][:1] in (b" ", b"\t"))):
         i += 1
     return b"\r\n".join(lines[i:])
+
+
+class DNS:
+    """A loopback DNS server (dnslib) answering from a fixed table:
+    {("name.", "MX"): ["10 mx.name."], ("mx.name.", "A"): ["127.0.0.1"]}."""
+
+    def __init__(self, records):
+        from dnslib import RR, QTYPE, RCODE
+        from dnslib.server import DNSServer, BaseResolver
+
+        table = {(n.lower(), t): v for (n, t), v in records.items()}
+
+        class Resolver(BaseResolver):
+            def resolve(self, request, handler):
+                reply = request.reply()
+                q = request.q
+                name, qtype = str(q.qname).lower(), QTYPE[q.qtype]
+                answers = table.get((name, qtype))
+                if answers is None:
+                    if not any(n == name for n, _ in table):
+                        reply.header.rcode = RCODE.NXDOMAIN
+                    return reply
+                for a in answers:
+                    for rr in RR.fromZone(f"{name} 60 IN {qtype} {a}"):
+                        reply.add_answer(rr)
+                return reply
+
+        self.port = free_port()
+        self.server = DNSServer(Resolver(), port=self.port, address="127.0.0.1")
+
+    def start(self):
+        self.server.start_thread()
+        return self
+
+    def stop(self):
+        self.server.stop()
+
+
+def send(gw, rcpts, data, mail_from="alice@sender.test", port=None):
+    """Sends one message; returns smtplib's refused-recipients dict."""
+    with gw.smtp(port) as s:
+        s.ehlo("client.test")
+        return s.sendmail(mail_from, rcpts, data)
