@@ -20,7 +20,7 @@ struct command {
 
 static const struct command commands[] = {
 	{ "queue", cmd_queue, NULL, "queue list|show ID|flush [ID]|delete ID" },
-	{ "log", cmd_log, NULL, "log search [--from S] [--to S] [--since WHEN] [--until WHEN] [--id QID] [--json]" },
+	{ "log", cmd_log, NULL, "log search [--from S] [--to S] [--since WHEN] [--until WHEN] [--id QID] [--limit N] [--json]" },
 	{ "sink", NULL, cmd_sink, "sink [--listen HOST:PORT] [--maildir DIR] [--tls-cert F --tls-key F]" },
 };
 

@@ -1,0 +1,328 @@
+/* mailgate log search: finds messages in the message log (opened
+ * read-only) by sender, recipient, time range and queue id, newest first,
+ * each with its delivery attempts; as text or one JSON object per line. */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "cli/commands.h"
+#include "core/err.h"
+#include "core/id.h"
+#include "store/store.h"
+
+#define LOG_LIMIT_MAX	100000u
+#define LOG_FIELD_SHOWN	1024	/* bytes of one displayed field */
+
+static int
+usage(void)
+{
+	fprintf(stderr, "usage: mailgate log search [--from S] [--to S] [--since WHEN]"
+	    " [--until WHEN]\n"
+	    "                           [--id QID] [--limit N] [--json]\n"
+	    "  WHEN: YYYY-MM-DD[THH:MM[:SS]] in UTC, or an age: 90s, 30m, 2h, 7d, 2w\n");
+	return 2;
+}
+
+/* Reads exactly n decimal digits at *p. */
+static bool
+digits(const char **p, int n, int *v)
+{
+	*v = 0;
+	for (int i = 0; i < n; i++, (*p)++) {
+		if (**p < '0' || **p > '9')
+			return false;
+		*v = *v * 10 + (**p - '0');
+	}
+	return true;
+}
+
+static bool
+expect(const char **p, char c)
+{
+	if (**p != c)
+		return false;
+	(*p)++;
+	return true;
+}
+
+/* "YYYY-MM-DD[THH:MM[:SS]][Z]" in UTC ("T" may be a space). A date alone
+ * means its first second, or with end_of_day its last one. */
+static int
+parse_iso(const char *s, bool end_of_day, time_t *out)
+{
+	struct tm tm = { 0 };
+	const char *p = s;
+	int y, mo, d, h = 0, mi = 0, sec = 0;
+	bool date_only;
+	time_t t;
+
+	if (!digits(&p, 4, &y) || !expect(&p, '-') || !digits(&p, 2, &mo) ||
+	    !expect(&p, '-') || !digits(&p, 2, &d))
+		return -1;
+	date_only = *p == '\0';
+	if (!date_only) {
+		if (!expect(&p, 'T') && !expect(&p, ' '))
+			return -1;
+		if (!digits(&p, 2, &h) || !expect(&p, ':') || !digits(&p, 2, &mi))
+			return -1;
+		if (expect(&p, ':') && !digits(&p, 2, &sec))
+			return -1;
+		(void)expect(&p, 'Z');
+		if (*p != '\0' || h > 23 || mi > 59 || sec > 59)
+			return -1;
+	}
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = sec;
+	if (mo < 1 || mo > 12 || d < 1 || (t = timegm(&tm)) == (time_t)-1 ||
+	    tm.tm_mday != d || tm.tm_mon != mo - 1)
+		return -1;	/* normalised: the date did not exist */
+	*out = date_only && end_of_day ? t + 86399 : t;
+	return 0;
+}
+
+/* WHEN: an ISO date/time or an age before now ("30m", "2h", "7d"). */
+static int
+parse_when(const char *s, time_t now, bool end_of_day, time_t *out)
+{
+	static const struct { char unit; long secs; } units[] = {
+		{ 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 }, { 'w', 604800 },
+	};
+	char *end;
+	unsigned long long n;
+
+	if (parse_iso(s, end_of_day, out) == 0)
+		return 0;
+	if (*s < '0' || *s > '9')
+		return -1;
+	n = strtoull(s, &end, 10);
+	if (end[0] == '\0' || end[1] != '\0')
+		return -1;
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (units[i].unit != end[0])
+			continue;
+		if (n > (unsigned long long)now / (unsigned long long)units[i].secs)
+			return -1;
+		*out = now - (time_t)n * units[i].secs;
+		return 0;
+	}
+	return -1;
+}
+
+struct search_ctx {
+	struct store	*store;
+	bool		 json;
+	unsigned	 count;
+	json_t		*dlv;		/* deliveries of the current JSON row */
+};
+
+static int
+print_delivery_text(const struct store_delivery *d, void *arg)
+{
+	char t[32], rcpt[LOG_FIELD_SHOWN], remote[LOG_FIELD_SHOWN], reply[LOG_FIELD_SHOWN];
+	char status[64];
+
+	cli_format_time(d->time, t, sizeof(t));
+	cli_sanitize(d->rcpt, rcpt, sizeof(rcpt));
+	cli_sanitize(d->status, status, sizeof(status));
+	cli_sanitize(d->remote && d->remote[0] ? d->remote : "-", remote, sizeof(remote));
+	cli_sanitize(d->reply, reply, sizeof(reply));
+	printf("    %s %s %s remote=%s reply=\"%s\"\n", t, rcpt, status, remote, reply);
+	return 0;
+}
+
+static int
+print_message_text(const struct store_message *m, void *arg)
+{
+	struct search_ctx *c = arg;
+	char t[32], id[MG_ID_STRLEN + 1], ip[64], from[LOG_FIELD_SHOWN], to[LOG_FIELD_SHOWN];
+	char verdict[64], action[64];
+
+	cli_format_time(m->time, t, sizeof(t));
+	mg_id_format(m->qid, id);
+	cli_sanitize(m->client_ip, ip, sizeof(ip));
+	cli_sanitize(m->mail_from, from, sizeof(from));
+	cli_sanitize(m->rcpts, to, sizeof(to));
+	cli_sanitize(m->verdict, verdict, sizeof(verdict));
+	cli_sanitize(m->action, action, sizeof(action));
+	printf("%s %s %s %s from=<%s> to=\"%s\" size=%" PRIu64 " verdict=%s action=%s\n",
+	    t, id, m->outbound ? "outbound" : "inbound", ip, from, to, m->size, verdict,
+	    action);
+	c->count++;
+	return store_deliveries(c->store, m->qid, print_delivery_text, c);
+}
+
+/* A JSON string for text from the log; bytes that are not valid UTF-8 are
+ * shown as '?' rather than dropping the whole row. NULL is null. */
+static json_t *
+json_text(const char *s)
+{
+	json_t *v;
+	char *copy;
+
+	if (s == NULL)
+		return json_null();
+	if ((v = json_string(s)) != NULL || (copy = strdup(s)) == NULL)
+		return v;
+	for (char *p = copy; *p != '\0'; p++)
+		if ((unsigned char)*p >= 0x80)
+			*p = '?';
+	v = json_string(copy);
+	free(copy);
+	return v;
+}
+
+static json_t *
+json_time(time_t t)
+{
+	char buf[32];
+
+	cli_format_time(t, buf, sizeof(buf));
+	return json_string(buf);
+}
+
+static int
+add_delivery_json(const struct store_delivery *d, void *arg)
+{
+	struct search_ctx *c = arg;
+	json_t *o = json_pack("{s:o, s:o, s:o, s:o, s:o}", "time", json_time(d->time),
+	    "rcpt", json_text(d->rcpt), "status", json_text(d->status),
+	    "remote", json_text(d->remote), "reply", json_text(d->reply));
+
+	if (o == NULL || json_array_append_new(c->dlv, o) == -1)
+		return -MG_ENOMEM;
+	return 0;
+}
+
+static int
+print_message_json(const struct store_message *m, void *arg)
+{
+	struct search_ctx *c = arg;
+	char id[MG_ID_STRLEN + 1];
+	json_t *o;
+	int rc;
+
+	mg_id_format(m->qid, id);
+	if ((c->dlv = json_array()) == NULL)
+		return -MG_ENOMEM;
+	if ((rc = store_deliveries(c->store, m->qid, add_delivery_json, c)) != 0) {
+		json_decref(c->dlv);
+		return rc;
+	}
+	o = json_pack("{s:o, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:I, s:o, s:f, s:o, s:o}",
+	    "time", json_time(m->time), "qid", id,
+	    "direction", m->outbound ? "outbound" : "inbound",
+	    "client_ip", json_text(m->client_ip), "helo", json_text(m->helo),
+	    "tls", json_text(m->tls), "from", json_text(m->mail_from),
+	    "rcpts", json_text(m->rcpts), "size", (json_int_t)m->size,
+	    "verdict", json_text(m->verdict), "score", m->score,
+	    "action", json_text(m->action), "deliveries", c->dlv);
+	c->dlv = NULL;
+	if (o == NULL)
+		return -MG_ENOMEM;
+	rc = json_dumpf(o, stdout, JSON_COMPACT) == 0 && putchar('\n') != EOF ? 0 : -MG_EIO;
+	json_decref(o);
+	c->count++;
+	return rc;
+}
+
+/* Fills q from the options; 0, or the exit status of a usage error. */
+static int
+parse_options(int argc, char **argv, struct store_query *q, bool *json)
+{
+	static const struct option opts[] = {
+		{ "from", required_argument, NULL, 'f' },
+		{ "to", required_argument, NULL, 't' },
+		{ "since", required_argument, NULL, 's' },
+		{ "until", required_argument, NULL, 'u' },
+		{ "id", required_argument, NULL, 'i' },
+		{ "limit", required_argument, NULL, 'l' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	time_t now = time(NULL);
+	char *end;
+	unsigned long n;
+	int ch;
+
+	optind = 1;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "+:", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'f': q->from = optarg; break;
+		case 't': q->to = optarg; break;
+		case 'j': *json = true; break;
+		case 's':
+		case 'u':
+			if (parse_when(optarg, now, ch == 'u', ch == 's' ? &q->since : &q->until) < 0) {
+				fprintf(stderr, "mailgate log: bad time '%s'\n", optarg);
+				return usage();
+			}
+			break;
+		case 'i':
+			if (mg_id_parse(optarg, &q->qid) < 0) {
+				fprintf(stderr, "mailgate log: malformed queue id '%s'\n", optarg);
+				return usage();
+			}
+			break;
+		case 'l':
+			n = strtoul(optarg, &end, 10);
+			if (*optarg < '0' || *optarg > '9' || *end != '\0' || n == 0 ||
+			    n > LOG_LIMIT_MAX) {
+				fprintf(stderr, "mailgate log: --limit wants 1..%u\n", LOG_LIMIT_MAX);
+				return usage();
+			}
+			q->limit = (unsigned)n;
+			break;
+		case 'h':
+			return usage();
+		case ':':
+			fprintf(stderr, "mailgate log: %s needs a value\n", argv[optind - 1]);
+			return usage();
+		default:
+			fprintf(stderr, "mailgate log: unknown option %s\n", argv[optind - 1]);
+			return usage();
+		}
+	}
+	return optind == argc ? 0 : usage();
+}
+
+int
+cmd_log(const struct mg_conf *conf, int argc, char **argv)
+{
+	struct store_query q = { 0 };
+	struct search_ctx c = { 0 };
+	char err[1024];
+	int rc;
+
+	if (argc < 1 || strcmp(argv[0], "search") != 0)
+		return usage();
+	if ((rc = parse_options(argc, argv, &q, &c.json)) != 0)
+		return rc;
+	if (q.since && q.until && q.since > q.until) {
+		fprintf(stderr, "mailgate log: --since is after --until\n");
+		return 2;
+	}
+	if ((c.store = store_open(conf->store_path, true, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "mailgate log: %s\n", err);
+		return 1;
+	}
+	rc = store_search(c.store, &q, c.json ? print_message_json : print_message_text, &c);
+	c.store = store_close(c.store);
+	if (rc != 0) {
+		fprintf(stderr, "mailgate log: search failed: %s\n", mg_strerror(rc));
+		return 1;
+	}
+	if (c.count == 0 && !c.json)
+		fprintf(stderr, "mailgate log: no matching messages\n");
+	return 0;
+}

@@ -1,0 +1,29 @@
+/* The subcommands of the mailgate command that need the configuration.
+ * Each takes argv[0] = its first word ("list", "search", ...) and returns
+ * the exit status: 0 success, 1 error, 2 usage error. */
+#ifndef MG_CLI_COMMANDS_H
+#define MG_CLI_COMMANDS_H
+
+#include <stddef.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "core/conf.h"
+
+/* mailgate queue list|show ID|flush [ID]|delete ID */
+int	cmd_queue(const struct mg_conf *conf, int argc, char **argv);
+/* mailgate log search [--from S] [--to S] [--since WHEN] [--until WHEN]
+ * [--id QID] [--limit N] [--json] */
+int	cmd_log(const struct mg_conf *conf, int argc, char **argv);
+
+/* Helpers shared by the commands (cmd_queue.c). */
+
+/* "2024-05-01T10:00:00Z" (UTC), or "-" for 0. */
+void	cli_format_time(time_t t, char *out, size_t outlen);
+/* A duration as "45s", "12m05s", "3h20m", "5d04h". */
+void	cli_format_age(time_t secs, char *out, size_t outlen);
+/* Copies untrusted text for a terminal: control characters (C0, DEL and
+ * UTF-8 C1) become '?'; text cut to fit outlen ends in "..."; NULL is "-". */
+void	cli_sanitize(const char *in, char *out, size_t outlen);
+
+#endif
