@@ -1,6 +1,6 @@
 /* The message-content filter between the SMTP wire and the spool: finds the
  * end of DATA, removes dot-stuffing, and makes content safe from SMTP
- * smuggling. Policy (docs/smtp.md): only <CRLF>.<CRLF> ends DATA; a bare LF
+ * smuggling. Policy (docs/smtp-protocol.md): only <CRLF>.<CRLF> ends DATA; a bare LF
  * is normalised to CRLF; a bare CR makes the message refused (550 5.6.0)
  * after its real end. The same content rules apply to BDAT chunks (no dot
  * handling there). Streaming: bytes can arrive split anywhere. */

@@ -59,7 +59,7 @@ struct smtp_cmd {
 enum smtp_parse_err {
 	SMTP_PERR_UNKNOWN_CMD = 1,	/* 500 5.5.1 */
 	SMTP_PERR_SYNTAX,		/* 501 5.5.2 / 5.5.4 */
-	SMTP_PERR_BAD_PATH,		/* 501 5.1.3 (MAIL) / 5.1.3 (RCPT) */
+	SMTP_PERR_BAD_PATH,		/* 501 5.1.7 (MAIL) / 501 5.1.3 (RCPT) */
 	SMTP_PERR_BAD_PARAM,		/* 555 5.5.4 unknown or malformed parameter */
 	SMTP_PERR_NUL,			/* 500 5.5.2 NUL or bare CR in command */
 };
