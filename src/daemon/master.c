@@ -43,6 +43,7 @@ struct master {
 	struct master_env env;
 	struct child	 children[CHILD_COUNT];
 	bool		 stopping;
+	bool		 backends_stopping;	/* scand and queued told to stop */
 	time_t		 stop_deadline;
 };
 
@@ -170,8 +171,11 @@ master_begin_stop(struct master *m, int sig)
 		return;
 	log_info("master stop signal=%d drain_timeout=%us", sig, m->conf->limits.drain_timeout);
 	m->stopping = true;
+	master_env_close_listeners(&m->env);
 	m->stop_deadline = time(NULL) + m->conf->limits.drain_timeout + KILL_GRACE;
-	signal_children(m, SIGTERM);
+	/* smtpd first: its sessions in flight still need scand to answer them */
+	if (m->children[CHILD_SMTPD].pid > 0)
+		kill(m->children[CHILD_SMTPD].pid, SIGTERM);
 }
 
 static void
@@ -180,6 +184,10 @@ master_tick(struct master *m)
 	time_t now = time(NULL);
 
 	if (m->stopping) {
+		if (!m->backends_stopping && m->children[CHILD_SMTPD].pid == 0) {
+			m->backends_stopping = true;
+			signal_children(m, SIGTERM);
+		}
 		if (now >= m->stop_deadline) {
 			log_warn("master stop children_killed=yes");
 			signal_children(m, SIGKILL);

@@ -145,13 +145,19 @@ master_env_child(struct master_env *env, bool keep_listeners)
 }
 
 void
-master_env_release(struct master_env *env)
+master_env_close_listeners(struct master_env *env)
 {
 	for (size_t i = 0; i < env->nfds; i++)
 		close(env->listen_fds[i]);
 	free(env->listen_fds);
 	env->listen_fds = NULL;
 	env->nfds = 0;
+}
+
+void
+master_env_release(struct master_env *env)
+{
+	master_env_close_listeners(env);
 	if (env->pid_path) {
 		unlink(env->pid_path);
 		free(env->pid_path);

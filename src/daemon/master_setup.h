@@ -28,6 +28,9 @@ void	master_env_started(struct master_env *);
 /* In a new child: closes what it must not hold (lock; listeners unless
  * keep_listeners). */
 void	master_env_child(struct master_env *, bool keep_listeners);
+/* Draining: the master lets go of the listening sockets so that new
+ * connections are refused once smtpd has closed its copies. */
+void	master_env_close_listeners(struct master_env *);
 void	master_env_release(struct master_env *);
 bool	master_listeners_same(const struct mg_conf *, const struct mg_conf *);
 

@@ -85,7 +85,8 @@ class _Handler:
 
     async def handle_DATA(self, server, session, envelope):
         with self.sink.lock:
-            self.sink.messages.append(Message(envelope.mail_from, envelope.rcpt_tos,
+            mail_from = "" if envelope.mail_from == "<>" else envelope.mail_from
+            self.sink.messages.append(Message(mail_from, envelope.rcpt_tos,
                                               envelope.original_content or envelope.content))
             self.sink.tls_seen.append(session.ssl is not None)
         return "250 2.0.0 stored"
@@ -110,7 +111,7 @@ class Sink:
         self.controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port,
                                      tls_context=ctx, require_starttls=self.require_tls,
                                      decode_data=False, data_size_limit=None,
-                                     server_kwargs={"enable_SMTPUTF8": True})
+                                     enable_SMTPUTF8=True)
         self.controller.start()
         return self
 
@@ -144,7 +145,7 @@ domains = (
 outbound = {outbound_route};
 trusted_networks = [ "127.0.0.0/8" ];
 limits = {{ {limits} }};
-queue = {{ retry_min = 1; retry_max = 2; {queue} }};
+queue = {{ {queue} }};
 {extra}
 """
 
@@ -165,7 +166,8 @@ class Gateway:
         with open(self.conf, "w") as f:
             f.write(BASE_CONF.format(cert=self.cert, key=self.key, inbound=self.inbound,
                                      outbound=self.outbound, domains=dom, limits=limits,
-                                     queue=queue, extra=extra, outbound_route=outbound_route))
+                                     queue=queue if "retry_" in queue else
+                                     "retry_min = 1; retry_max = 2; " + queue, extra=extra, outbound_route=outbound_route))
         self.log_path = os.path.join(self.dir, "mailgated.log")
         self.proc = None
 

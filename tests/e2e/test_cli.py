@@ -11,11 +11,14 @@ def test_queue_commands_and_log_search(gateway_factory):
     mg.send(gw, ["bob@example.test"], mg.simple_message("first"))
     mg.send(gw, ["carol@example.test"], mg.simple_message("second"))
     mg.wait_until(lambda: len(gw.queued_ids()) == 2, 20, "two queued")
-    first, second = gw.queued_ids()
+    ids = gw.queued_ids()
+    first = next(i for i in ids if "bob@example.test" in gw.cli("queue", "show", i).stdout)
+    second = next(i for i in ids if i != first)
     mg.wait_until(lambda: "status=deferred" in gw.log(), 30, "first attempt failed")
 
     out = gw.cli("queue", "list").stdout
-    assert first in out and second in out and "bob@example.test" in out
+    assert first in out and second in out and "alice@sender.test" in out
+    assert "Connection refused" in out           # the last error, for the administrator
 
     show = gw.cli("queue", "show", first).stdout
     assert "alice@sender.test" in show and "bob@example.test" in show
