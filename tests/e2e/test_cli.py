@@ -9,7 +9,7 @@ def test_queue_commands_and_log_search(gateway_factory):
     sink = mg.Sink()                                     # down: mail stays queued
     gw = gateway_factory(sink.port, queue="retry_min = 3600; retry_max = 3600;").start()
     mg.send(gw, ["bob@example.test"], mg.simple_message("first"))
-    mg.send(gw, ["carol@example.test"], mg.simple_message("second"))
+    mg.send(gw, ["carol@example.test"], mg.simple_message("second", to="carol@example.test"))
     mg.wait_until(lambda: len(gw.queued_ids()) == 2, 20, "two queued")
     ids = gw.queued_ids()
     first = next(i for i in ids if "bob@example.test" in gw.cli("queue", "show", i).stdout)
