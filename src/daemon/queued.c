@@ -147,12 +147,16 @@ static int
 control_delete(struct queued *qd, uint64_t id, char *text, size_t len)
 {
 	struct sched_msg *m = sched_find(qd->ctx.sched, id);
+	struct envelope env = { 0 };
 	int rc;
 
 	if (m != NULL && m->active) {
 		snprintf(text, len, "message %016" PRIx64 " is being delivered, try again", id);
 		return -MG_EAGAIN;
 	}
+	if (spool_env_load(qd->ctx.spool, id, &env) == 0)
+		deliver_log_deleted(&qd->ctx, &env);
+	envelope_clear(&env);
 	rc = spool_remove(qd->ctx.spool, id);
 	if (m != NULL)
 		sched_remove(qd->ctx.sched, m);

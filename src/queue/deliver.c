@@ -317,9 +317,8 @@ deliver_route(struct qmsg *m, struct qjob **jobs, size_t *caps, size_t *njobs)
 }
 
 static void
-deliver_log_message(struct qmsg *m)
+deliver_log_message(struct queue_ctx *ctx, const struct envelope *e)
 {
-	const struct envelope *e = &m->env;
 	struct mg_buf rcpts;
 	struct store_message row = {
 		.qid = e->id, .time = e->created, .outbound = e->outbound,
@@ -335,10 +334,28 @@ deliver_log_message(struct qmsg *m)
 		(void)mg_buf_appendf(&rcpts, "%s%s", i ? ", " : "", e->rcpts[i].addr);
 	if (mg_buf_cstr(&rcpts) == 0) {
 		row.rcpts = (const char *)rcpts.data;
-		if (store_log_message(m->ctx->store, &row) < 0)
+		if (store_log_message(ctx->store, &row) < 0)
 			log_warn("%016" PRIx64 " store log_message failed", e->id);
 	}
 	mg_buf_release(&rcpts);
+}
+
+void
+deliver_log_deleted(struct queue_ctx *ctx, const struct envelope *e)
+{
+	if (ctx->store == NULL)
+		return;
+	if (e->attempts == 0)
+		deliver_log_message(ctx, e);
+	for (size_t i = 0; i < e->nrcpts; i++) {
+		struct store_delivery d = {
+			.qid = e->id, .time = time(NULL), .rcpt = e->rcpts[i].addr,
+			.remote = "", .status = "deleted", .reply = "deleted by the administrator",
+		};
+		if (e->rcpts[i].status == ENV_RCPT_PENDING &&
+		    store_log_delivery(ctx->store, &d) < 0)
+			log_warn("%016" PRIx64 " store log_delivery failed", e->id);
+	}
 }
 
 /* Loads the envelope; false when there is nothing to attempt now (the
@@ -386,7 +403,7 @@ deliver_start(struct queue_ctx *ctx, struct sched_msg *sm)
 	if (!deliver_load(m))
 		return;
 	if (m->env.attempts == 0 && ctx->store != NULL)
-		deliver_log_message(m);
+		deliver_log_message(ctx, &m->env);
 	if (time(NULL) >= m->env.created + (time_t)ctx->conf->queue.lifetime)
 		goto done;	/* deliver_finish expires it */
 	rc = spool_data_open(ctx->spool, sm->id, &m->data_fd, &m->data_len);

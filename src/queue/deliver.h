@@ -13,6 +13,7 @@
 
 #include "core/conf.h"
 #include "queue/route.h"
+#include "spool/envelope.h"
 #include "queue/scheduler.h"
 #include "smtp/smtp_client.h"
 
@@ -54,6 +55,10 @@ struct qjob {
  * asynchronous; when the attempt ends, m is rescheduled or removed, the
  * count is decremented and ctx->kick runs. */
 void	deliver_start(struct queue_ctx *, struct sched_msg *m);
+
+/* The administrator deleted e from the queue: the message log records the
+ * message (if no attempt did yet) and a "deleted" row per pending recipient. */
+void	deliver_log_deleted(struct queue_ctx *, const struct envelope *e);
 
 /* dest.c: job ended; job->tx has a result for every recipient. relay and
  * tls describe the connection ("none" when there was none). Frees job. */
