@@ -26,6 +26,8 @@ def gateway_factory():
     yield make
     for g in made:
         g.cleanup()
+    for g in made:
+        g.assert_no_sanitizer_report()
 
 
 @pytest.fixture

@@ -241,7 +241,13 @@ class Gateway:
 
     def cleanup(self):
         self.stop()
+        self.final_log = self.log()
         shutil.rmtree(self.dir, ignore_errors=True)
+
+    def assert_no_sanitizer_report(self):
+        """Under the asan preset a sanitizer report in any process fails the test."""
+        for marker in ("AddressSanitizer", "UndefinedBehaviorSanitizer", "runtime error:"):
+            assert marker not in self.final_log, self.final_log[-5000:]
 
 
 def simple_message(subject="test", body="Hello.\r\n", mfrom="alice@sender.test",

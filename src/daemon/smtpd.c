@@ -1,0 +1,296 @@
+/* The smtpd child: one event loop holding every SMTP session on the
+ * listening sockets inherited from the master. Configuration references
+ * (SIGHUP swaps in a new one; sessions keep theirs), the connection limit,
+ * and the drain on SIGTERM. Sessions are in smtpd_session.c. */
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "core/err.h"
+#include "core/log.h"
+#include "daemon/children.h"
+#include "daemon/smtpd_int.h"
+#include "net/tls.h"
+
+#define ACCEPT_RETRY_S	1		/* after EMFILE and the like */
+
+/* Builds what sessions read from conf; NULL when TLS cannot be set up. */
+static struct smtpd_cfg *
+cfg_new(struct smtpd *d, struct mg_conf *conf, bool owned)
+{
+	struct smtpd_cfg *c;
+	char err[512];
+
+	if ((c = calloc(1, sizeof(*c))) == NULL ||
+	    (c->scfg = calloc(d->nlisteners, sizeof(*c->scfg))) == NULL) {
+		free(c);
+		return NULL;
+	}
+	if (conf->tls_cert != NULL && conf->tls_key != NULL &&
+	    (c->tls = tls_server_ctx(conf->tls_cert, conf->tls_key, err, sizeof(err))) == NULL) {
+		log_err("smtpd tls error=\"%s\"", err);
+		free(c->scfg);
+		free(c);
+		return NULL;
+	}
+	for (size_t i = 0; i < d->nlisteners; i++) {
+		const struct smtpd_listener *l = &d->listeners[i];
+
+		c->scfg[i] = (struct smtp_server_cfg){
+			.hostname = conf->hostname,
+			.name = l->address,
+			.limits = &conf->limits,
+			.tls = l->tls != CONF_LTLS_NONE ? c->tls : NULL,
+			.tls_required = l->tls == CONF_LTLS_REQUIRED,
+		};
+		if (l->tls != CONF_LTLS_NONE && c->tls == NULL)
+			log_warn("smtpd listener=%s tls=unavailable reason=\"no certificate\"",
+			    l->address);
+	}
+	c->conf = conf;
+	c->owned = owned;
+	c->refs = 1;
+	return c;
+}
+
+void
+smtpd_cfg_unref(struct smtpd_cfg *c)
+{
+	if (c == NULL || --c->refs > 0)
+		return;
+	SSL_CTX_free(c->tls);
+	if (c->owned)
+		conf_free(c->conf);
+	free(c->scfg);
+	free(c);
+}
+
+void
+smtpd_session_gone(struct smtpd *d)
+{
+	if (d->stopping && d->nsessions == 0)
+		event_base_loopexit(d->base, NULL);
+}
+
+/* Refused before any session exists: one line, then close. */
+static void
+refuse_connection(evutil_socket_t fd)
+{
+	static const char line[] = "421 4.3.2 Too many connections, try again later\r\n";
+
+	(void)!send(fd, line, sizeof(line) - 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+	evutil_closesocket(fd);
+}
+
+static void
+on_accept(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa,
+    int salen, void *arg)
+{
+	struct smtpd_listener *l = arg;
+	struct smtpd *d = l->d;
+	uint32_t max = d->cfg->conf->limits.max_sessions;
+
+	if (d->nsessions >= max) {
+		log_info("smtpd refuse listener=%s reason=max_sessions limit=%u",
+		    l->address, max);
+		refuse_connection(fd);
+		return;
+	}
+	if (smtpd_session_start(d, l, fd, sa, (socklen_t)salen) < 0)
+		log_warn("smtpd session start failed listener=%s error=\"out of memory\"",
+		    l->address);
+}
+
+static void
+accept_retry(evutil_socket_t fd, short what, void *arg)
+{
+	struct smtpd_listener *l = arg;
+
+	if (!l->d->stopping)
+		evconnlistener_enable(l->lev);
+}
+
+/* accept() failed (EMFILE, ENFILE, ENOMEM): pause this listener a moment
+ * rather than spin on a ready socket. */
+static void
+on_accept_error(struct evconnlistener *lev, void *arg)
+{
+	struct smtpd_listener *l = arg;
+	struct timeval tv = { ACCEPT_RETRY_S, 0 };
+
+	log_syswarn("smtpd accept listener=%s", l->address);
+	evconnlistener_disable(lev);
+	evtimer_add(l->retry, &tv);
+}
+
+static int
+listeners_start(struct smtpd *d, const struct mg_conf *conf, const int *fds, size_t nfds)
+{
+	if ((d->listeners = calloc(nfds, sizeof(*d->listeners))) == NULL)
+		return -MG_ENOMEM;
+	d->nlisteners = nfds;
+	for (size_t i = 0; i < nfds; i++) {
+		struct smtpd_listener *l = &d->listeners[i];
+
+		l->d = d;
+		l->index = i;
+		l->role = conf->listeners[i].role;
+		l->tls = conf->listeners[i].tls;
+		if ((l->address = strdup(conf->listeners[i].address)) == NULL)
+			return -MG_ENOMEM;
+		evutil_make_socket_nonblocking(fds[i]);
+		l->lev = evconnlistener_new(d->base, on_accept, l, LEV_OPT_CLOSE_ON_FREE |
+		    LEV_OPT_CLOSE_ON_EXEC, 0, fds[i]);
+		l->retry = evtimer_new(d->base, accept_retry, l);
+		if (l->lev == NULL || l->retry == NULL) {
+			log_syserr("smtpd listen address=%s", l->address);
+			return -MG_EIO;
+		}
+		evconnlistener_set_error_cb(l->lev, on_accept_error);
+	}
+	return 0;
+}
+
+static void
+listeners_free(struct smtpd *d)
+{
+	for (size_t i = 0; i < d->nlisteners; i++) {
+		struct smtpd_listener *l = &d->listeners[i];
+
+		if (l->lev != NULL)
+			evconnlistener_free(l->lev);
+		if (l->retry != NULL)
+			event_free(l->retry);
+		free(l->address);
+	}
+	free(d->listeners);
+}
+
+static void
+on_sighup(evutil_socket_t sig, short what, void *arg)
+{
+	struct smtpd *d = arg;
+	struct mg_conf *conf;
+	struct smtpd_cfg *c;
+	char err[1024];
+
+	if ((conf = conf_load(d->cfg->conf->path, err, sizeof(err))) == NULL) {
+		log_err("smtpd reload failed, keeping the running configuration error=\"%s\"", err);
+		return;
+	}
+	if ((c = cfg_new(d, conf, true)) == NULL) {
+		log_err("smtpd reload failed, keeping the running configuration");
+		conf_free(conf);
+		return;
+	}
+	smtpd_cfg_unref(d->cfg);
+	d->cfg = c;
+	log_set_level(conf->log_level);
+	log_info("smtpd reloaded path=%s sessions=%u", conf->path, d->nsessions);
+}
+
+static void
+close_with_421(struct smtp_session *s)
+{
+	smtp_session_close(s, "421 4.3.2 Service shutting down");
+}
+
+/* Sessions still busy are closed; those waiting on scand or the committer
+ * close once answered, so nothing acknowledged is cut short. */
+static void
+drain_expired(evutil_socket_t fd, short what, void *arg)
+{
+	struct smtpd *d = arg;
+
+	log_info("smtpd drain timeout sessions=%u action=close", d->nsessions);
+	smtpd_sessions_each(d, close_with_421);
+}
+
+static void
+on_sigterm(evutil_socket_t sig, short what, void *arg)
+{
+	struct smtpd *d = arg;
+	struct timeval tv = { (time_t)d->cfg->conf->limits.drain_timeout, 0 };
+
+	if (d->stopping)
+		return;
+	d->stopping = true;
+	log_info("smtpd stopping signal=%d sessions=%u drain=%us", (int)sig, d->nsessions,
+	    d->cfg->conf->limits.drain_timeout);
+	/* our copies of the listening sockets are closed; new connections are
+	 * refused once the master has closed its own */
+	for (size_t i = 0; i < d->nlisteners; i++) {
+		evconnlistener_free(d->listeners[i].lev);
+		d->listeners[i].lev = NULL;
+	}
+	smtpd_sessions_each(d, smtp_session_drain);
+	evtimer_add(d->drain_timer, &tv);
+	smtpd_session_gone(d);
+}
+
+static int
+signals_start(struct smtpd *d)
+{
+	signal(SIGPIPE, SIG_IGN);
+	d->sig_hup = evsignal_new(d->base, SIGHUP, on_sighup, d);
+	d->sig_term = evsignal_new(d->base, SIGTERM, on_sigterm, d);
+	d->sig_int = evsignal_new(d->base, SIGINT, on_sigterm, d);
+	d->drain_timer = evtimer_new(d->base, drain_expired, d);
+	if (d->sig_hup == NULL || d->sig_term == NULL || d->sig_int == NULL ||
+	    d->drain_timer == NULL || event_add(d->sig_hup, NULL) == -1 ||
+	    event_add(d->sig_term, NULL) == -1 || event_add(d->sig_int, NULL) == -1)
+		return -MG_ENOMEM;
+	return 0;
+}
+
+static void
+smtpd_cleanup(struct smtpd *d)
+{
+	struct event *evs[] = { d->sig_hup, d->sig_term, d->sig_int, d->drain_timer };
+
+	listeners_free(d);
+	d->committer = smtpd_committer_free(d->committer);
+	d->scan = smtpd_scan_free(d->scan);
+	d->notify = smtpd_notify_free(d->notify);
+	for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++)
+		if (evs[i] != NULL)
+			event_free(evs[i]);
+	smtpd_cfg_unref(d->cfg);
+	d->spool = spool_close(d->spool);
+	if (d->base != NULL)
+		event_base_free(d->base);
+}
+
+int
+smtpd_main(struct mg_conf *conf, const int *listen_fds, size_t nfds)
+{
+	struct smtpd d = { 0 };
+	int rc = 1;
+
+	TAILQ_INIT(&d.sessions);
+	if ((d.base = event_base_new()) == NULL) {
+		log_err("smtpd cannot create event loop");
+		return 1;
+	}
+	if (listeners_start(&d, conf, listen_fds, nfds) < 0 ||
+	    (d.cfg = cfg_new(&d, conf, false)) == NULL || signals_start(&d) < 0)
+		goto out;
+	if (spool_open(conf->spool_dir, &d.spool) < 0 ||
+	    (d.scan = smtpd_scan_new(d.base, conf->spool_dir)) == NULL ||
+	    (d.notify = smtpd_notify_new(d.base, conf->spool_dir)) == NULL ||
+	    (d.committer = smtpd_committer_new(d.base)) == NULL)
+		goto out;
+	log_info("smtpd started listeners=%zu max_sessions=%u", nfds,
+	    conf->limits.max_sessions);
+	if (event_base_dispatch(d.base) == 0)
+		rc = 0;
+	log_info("smtpd stopped");
+out:
+	smtpd_cleanup(&d);
+	return rc;
+}

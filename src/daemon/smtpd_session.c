@@ -1,0 +1,397 @@
+/* smtpd's smtp_server backend: relay control at RCPT, the envelope as the
+ * transaction goes, content streamed into spool/incoming/, then the scan
+ * round trip to scand and the group commit before the 250. */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/err.h"
+#include "core/log.h"
+#include "daemon/smtpd_int.h"
+#include "smtp/smtp_data.h"
+#include "spool/envelope.h"
+
+#define R_TEMPFAIL	"451 4.3.0 Temporary failure, please try again later"
+#define R_RELAY		"550 5.7.1 Relaying denied"
+#define R_UNTRUSTED	"550 5.7.1 Relaying denied: client not trusted"
+#define XTEXT_MAX	1024		/* decoded ENVID / ORCPT */
+
+struct smtpd_tx {
+	struct envelope	 env;
+	struct spool_file file;
+	bool		 have_file;
+	unsigned	 flags;		/* SMTP_DATA_* */
+	struct smtpd_scan_job scan;
+	struct smtpd_commit_job commit;
+};
+
+struct smtpd_sess {
+	TAILQ_ENTRY(smtpd_sess) entry;
+	struct smtpd	*d;
+	struct smtpd_listener *lst;
+	struct smtpd_cfg *cfg;		/* referenced until the session ends */
+	struct smtp_session *smtp;
+	struct smtpd_tx	*tx;
+};
+
+static void
+tx_free(struct smtpd_sess *ss)
+{
+	struct smtpd_tx *tx = ss->tx;
+
+	if (tx == NULL)
+		return;
+	if (tx->have_file)
+		spool_file_abort(&tx->file);
+	envelope_clear(&tx->env);
+	free(tx);
+	ss->tx = NULL;
+}
+
+/* Decodes RFC 3461 xtext into a new string; NULL when absent or bad. */
+static char *
+xtext_dup(struct mg_slice in)
+{
+	struct mg_buf b;
+
+	if (in.len == 0)
+		return NULL;
+	mg_buf_init(&b, XTEXT_MAX);
+	if (smtp_xtext_decode(in, &b) < 0 || mg_buf_cstr(&b) < 0) {
+		mg_buf_release(&b);
+		return NULL;
+	}
+	return (char *)b.data;
+}
+
+static const char *
+sess_mail(struct smtp_session *smtp, const struct smtp_cmd *cmd)
+{
+	struct smtpd_sess *ss = smtp_session_udata(smtp);
+	struct smtpd_tx *tx;
+
+	if ((tx = calloc(1, sizeof(*tx))) == NULL)
+		return R_TEMPFAIL;
+	ss->tx = tx;
+	tx->env.mail_from = strndup((const char *)cmd->path.mailbox.ptr,
+	    cmd->path.mailbox.len);
+	tx->env.envid = xtext_dup(cmd->envid);
+	tx->env.ret = cmd->ret == SMTP_RET_FULL ? ENV_RET_FULL :
+	    cmd->ret == SMTP_RET_HDRS ? ENV_RET_HDRS : ENV_RET_UNSET;
+	tx->env.eightbit = cmd->body == SMTP_BODY_8BITMIME;
+	tx->env.smtputf8 = cmd->smtputf8;
+	tx->env.outbound = ss->lst->role == CONF_ROLE_OUTBOUND;
+	if (tx->env.mail_from == NULL) {
+		tx_free(ss);
+		return R_TEMPFAIL;
+	}
+	return NULL;
+}
+
+/* Relay control. Inbound: protected domains only, and RFC 5321's
+ * domainless <postmaster>, which goes to the first protected domain's
+ * postmaster. Outbound: trusted clients only, any domain. */
+static const char *
+relay_check(const struct smtpd_sess *ss, const struct smtp_cmd *cmd,
+    const char **postmaster_domain)
+{
+	const struct mg_conf *conf = ss->cfg->conf;
+	struct mg_slice dom = cmd->path.domain;
+
+	*postmaster_domain = NULL;
+	if (ss->lst->role == CONF_ROLE_OUTBOUND) {
+		if (!conf_is_trusted(conf, &smtp_session_info(ss->smtp)->peer.sa))
+			return R_UNTRUSTED;
+	} else if (dom.len > 0 && conf_route_for(conf, (const char *)dom.ptr, dom.len) == NULL) {
+		return R_RELAY;
+	}
+	if (dom.len == 0) {
+		if (conf->nroutes == 0)
+			return R_RELAY;
+		*postmaster_domain = conf->routes[0].domain;
+	}
+	return NULL;
+}
+
+static const char *
+sess_rcpt(struct smtp_session *smtp, const struct smtp_cmd *cmd)
+{
+	struct smtpd_sess *ss = smtp_session_udata(smtp);
+	const char *why, *pm;
+	char *addr, *orcpt = NULL;
+	int rc;
+
+	if ((why = relay_check(ss, cmd, &pm)) != NULL)
+		return why;
+	if (pm != NULL) {
+		if ((addr = malloc(strlen("postmaster@") + strlen(pm) + 1)) != NULL)
+			strcat(strcpy(addr, "postmaster@"), pm);
+	} else {
+		addr = strndup((const char *)cmd->path.mailbox.ptr, cmd->path.mailbox.len);
+	}
+	if (cmd->orcpt.len > 0 && (orcpt = xtext_dup(cmd->orcpt)) == NULL) {
+		free(addr);
+		return "501 5.5.4 Malformed ORCPT parameter";
+	}
+	rc = addr != NULL ? envelope_add_rcpt(&ss->tx->env, addr, orcpt, cmd->notify) :
+	    -MG_ENOMEM;
+	free(addr);
+	free(orcpt);
+	return rc < 0 ? R_TEMPFAIL : NULL;
+}
+
+static const char *
+sess_data_begin(struct smtp_session *smtp)
+{
+	struct smtpd_sess *ss = smtp_session_udata(smtp);
+
+	if (spool_file_create(ss->d->spool, &ss->tx->file) < 0)
+		return R_TEMPFAIL;
+	ss->tx->have_file = true;
+	return NULL;
+}
+
+static int
+sess_data_chunk(struct smtp_session *smtp, const uint8_t *p, size_t len)
+{
+	struct smtpd_sess *ss = smtp_session_udata(smtp);
+
+	return spool_file_write(&ss->tx->file, p, len);
+}
+
+/* Ends the transaction with a reply; the session may be gone after it. */
+static void
+tx_finish(struct smtpd_sess *ss, const char *reply)
+{
+	tx_free(ss);
+	smtp_session_reply(ss->smtp, "%s", reply);
+}
+
+static void
+commit_done(struct smtpd_commit_job *job)
+{
+	struct smtpd_sess *ss = job->arg;
+	struct smtpd_tx *tx = ss->tx;
+	const struct smtp_session_info *info = smtp_session_info(ss->smtp);
+	uint64_t qid = tx->file.id;
+	char from[256];
+
+	if (job->rc < 0) {
+		tx->have_file = false;		/* the spool aborted it */
+		log_err("%016" PRIx64 " smtp commit failed qid=%016" PRIx64, info->id, qid);
+		tx_finish(ss, R_TEMPFAIL);
+		return;
+	}
+	tx->have_file = false;
+	smtp_printable(mg_slice_make(tx->env.mail_from, strlen(tx->env.mail_from)),
+	    from, sizeof(from));
+	log_info("%016" PRIx64 " smtp accepted qid=%016" PRIx64 " from=<%s> nrcpt=%zu"
+	    " size=%" PRIu64 " verdict=%s", info->id, qid, from, tx->env.nrcpts,
+	    tx->file.size, tx->env.verdict);
+	smtpd_notify_send(ss->d->notify, qid);
+	tx_free(ss);
+	smtp_session_reply(ss->smtp, "250 2.0.0 Ok: queued as %016" PRIx64, qid);
+}
+
+/* The headers in front of the message: Received, scand's, Message-ID. */
+static int
+tx_headers(struct smtpd_sess *ss, const struct proto_scan_result *res)
+{
+	struct smtpd_tx *tx = ss->tx;
+	const struct mg_conf *conf = ss->cfg->conf;
+	struct mg_buf h;
+	int rc;
+
+	mg_buf_init(&h, 0);
+	rc = smtpd_received(&h, smtp_session_info(ss->smtp), conf->hostname,
+	    tx->file.id, tx->env.nrcpts == 1 ? tx->env.rcpts[0].addr : NULL, time(NULL));
+	if (rc == 0 && res->headers != NULL)
+		rc = mg_buf_append(&h, res->headers, strlen(res->headers));
+	if (rc == 0 && tx->env.outbound && !(tx->flags & SMTP_DATA_HAS_MSGID))
+		rc = smtpd_message_id(&h, tx->file.id, conf->hostname);
+	if (rc == 0)
+		rc = mg_buf_cstr(&h);
+	if (rc < 0) {
+		mg_buf_release(&h);
+		return rc;
+	}
+	tx->env.headers = (char *)h.data;
+	return 0;
+}
+
+/* Fills the envelope from the session and the verdict. */
+static int
+tx_envelope(struct smtpd_sess *ss, const struct proto_scan_result *res)
+{
+	const struct smtp_session_info *info = smtp_session_info(ss->smtp);
+	struct envelope *env = &ss->tx->env;
+
+	env->id = ss->tx->file.id;
+	env->created = time(NULL);
+	env->eightbit = env->eightbit || (ss->tx->flags & SMTP_DATA_8BIT);
+	env->client_ip = strdup(info->ip);
+	env->client_helo = strdup(info->helo != NULL ? info->helo : "");
+	env->tls = info->tls != NULL ? strdup(info->tls) : NULL;
+	env->verdict = strdup(res->verdict != NULL ? res->verdict : "clean");
+	env->score = (double)res->score_milli / 1000.0;
+	env->action = strdup("deliver");
+	if (env->client_ip == NULL || env->client_helo == NULL || env->verdict == NULL ||
+	    env->action == NULL || (info->tls != NULL && env->tls == NULL))
+		return -MG_ENOMEM;
+	return tx_headers(ss, res);
+}
+
+/* scand's reply text when it is one printable line, else ours. */
+static void
+scan_reply(char *out, size_t outlen, const char *text, const char *code,
+    const char *fallback)
+{
+	size_t n = text != NULL ? strlen(text) : 0;
+
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)text[i] < 0x20 || text[i] == 0x7f)
+			n = 0;
+	if (n == 0)
+		snprintf(out, outlen, "%s", fallback);
+	else if (n > 4 && text[0] == code[0] && text[3] == ' ')
+		snprintf(out, outlen, "%s", text);
+	else
+		snprintf(out, outlen, "%s %s", code, text);
+}
+
+static void
+scan_done(struct smtpd_scan_job *job, int err, const struct proto_scan_result *res)
+{
+	struct smtpd_sess *ss = job->arg;
+	struct smtpd_tx *tx = ss->tx;
+	char reply[512];
+
+	if (err < 0) {
+		log_warn("%016" PRIx64 " smtp scan failed qid=%016" PRIx64 " error=\"%s\"",
+		    smtp_session_info(ss->smtp)->id, tx->file.id, mg_strerror(err));
+		tx_finish(ss, R_TEMPFAIL);
+		return;
+	}
+	if (res->action == PROTO_SCAN_TEMPFAIL || res->action == PROTO_SCAN_REJECT) {
+		if (res->action == PROTO_SCAN_TEMPFAIL)
+			scan_reply(reply, sizeof(reply), res->reply, "451 4.7.1",
+			    "451 4.7.1 Message deferred by content filter");
+		else
+			scan_reply(reply, sizeof(reply), res->reply, "550 5.7.1",
+			    "550 5.7.1 Message rejected by content filter");
+		tx_finish(ss, reply);
+		return;
+	}
+	if (tx_envelope(ss, res) < 0) {
+		tx_finish(ss, R_TEMPFAIL);
+		return;
+	}
+	tx->commit.file = &tx->file;
+	tx->commit.env = &tx->env;
+	tx->commit.done = commit_done;
+	tx->commit.arg = ss;
+	smtpd_commit_submit(ss->d->committer, &tx->commit);
+}
+
+static void
+sess_data_end(struct smtp_session *smtp, uint64_t size, unsigned flags)
+{
+	struct smtpd_sess *ss = smtp_session_udata(smtp);
+	const struct smtp_session_info *info = smtp_session_info(smtp);
+	struct smtpd_tx *tx = ss->tx;
+	struct proto_scan_request req = { 0 };
+	char path[4096], **rcpts;
+	int rc = -MG_ENOMEM;
+
+	tx->flags = flags;
+	spool_file_path(&tx->file, path, sizeof(path));
+	if ((rcpts = calloc(tx->env.nrcpts, sizeof(*rcpts))) != NULL) {
+		for (size_t i = 0; i < tx->env.nrcpts; i++)
+			rcpts[i] = tx->env.rcpts[i].addr;
+		req = (struct proto_scan_request){
+			.qid = tx->file.id, .session = info->id, .path = path,
+			.client_ip = (char *)info->ip, .helo = info->helo,
+			.mail_from = tx->env.mail_from, .nrcpts = (uint32_t)tx->env.nrcpts,
+			.rcpts = rcpts,
+		};
+		tx->scan.done = scan_done;
+		tx->scan.arg = ss;
+		rc = smtpd_scan_submit(ss->d->scan, &tx->scan, &req,
+		    ss->cfg->conf->limits.scan_timeout);
+		free(rcpts);
+	}
+	if (rc < 0) {
+		log_warn("%016" PRIx64 " smtp scan unavailable qid=%016" PRIx64 " error=\"%s\"",
+		    info->id, tx->file.id, mg_strerror(rc));
+		tx_finish(ss, R_TEMPFAIL);
+	}
+}
+
+static void
+sess_reset(struct smtp_session *smtp)
+{
+	tx_free(smtp_session_udata(smtp));
+}
+
+static void
+sess_close(struct smtp_session *smtp)
+{
+	struct smtpd_sess *ss = smtp_session_udata(smtp);
+	struct smtpd *d = ss->d;
+
+	tx_free(ss);
+	TAILQ_REMOVE(&d->sessions, ss, entry);
+	d->nsessions--;
+	smtpd_cfg_unref(ss->cfg);
+	free(ss);
+	smtpd_session_gone(d);
+}
+
+static const struct smtp_server_ops smtpd_ops = {
+	.on_mail = sess_mail,
+	.on_rcpt = sess_rcpt,
+	.on_data_begin = sess_data_begin,
+	.on_data_chunk = sess_data_chunk,
+	.on_data_end = sess_data_end,
+	.on_reset = sess_reset,
+	.on_close = sess_close,
+};
+
+int
+smtpd_session_start(struct smtpd *d, struct smtpd_listener *lst, evutil_socket_t fd,
+    const struct sockaddr *sa, socklen_t salen)
+{
+	struct smtpd_sess *ss;
+
+	if ((ss = calloc(1, sizeof(*ss))) == NULL) {
+		evutil_closesocket(fd);
+		return -MG_ENOMEM;
+	}
+	ss->d = d;
+	ss->lst = lst;
+	ss->cfg = d->cfg;
+	ss->cfg->refs++;
+	TAILQ_INSERT_TAIL(&d->sessions, ss, entry);
+	d->nsessions++;
+	ss->smtp = smtp_session_new(d->base, fd, sa, salen, &ss->cfg->scfg[lst->index],
+	    &smtpd_ops, ss);
+	if (ss->smtp == NULL) {
+		TAILQ_REMOVE(&d->sessions, ss, entry);
+		d->nsessions--;
+		smtpd_cfg_unref(ss->cfg);
+		free(ss);
+		return -MG_ENOMEM;
+	}
+	return 0;
+}
+
+void
+smtpd_sessions_each(struct smtpd *d, void (*fn)(struct smtp_session *))
+{
+	struct smtpd_sess *ss, *next;
+
+	for (ss = TAILQ_FIRST(&d->sessions); ss != NULL; ss = next) {
+		next = TAILQ_NEXT(ss, entry);
+		fn(ss->smtp);
+	}
+}
