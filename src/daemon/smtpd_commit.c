@@ -24,7 +24,6 @@
 
 #define COMMIT_THREADS		4
 #define NOTIFY_BACKLOG_MAX	(256 * 1024)	/* unsent notifications kept */
-#define NOTIFY_RETRY_S		1		/* between connection attempts */
 
 TAILQ_HEAD(commit_jobs, smtpd_commit_job);
 
@@ -224,7 +223,6 @@ struct smtpd_notify {
 	char		 path[4096];
 	struct bufferevent *bev;	/* NULL while disconnected */
 	struct mg_buf	 frame;
-	time_t		 retry_at;	/* no connection attempt before */
 };
 
 static void
@@ -232,7 +230,6 @@ notify_drop(struct smtpd_notify *n)
 {
 	bufferevent_free(n->bev);
 	n->bev = NULL;
-	n->retry_at = time(NULL) + NOTIFY_RETRY_S;
 }
 
 static void
@@ -280,13 +277,12 @@ smtpd_notify_send(struct smtpd_notify *n, uint64_t qid)
 {
 	int fd;
 
+	/* A connection attempt per message while queued is away costs
+	 * microseconds; backing off would leave messages committed just after
+	 * queued's restart waiting for its periodic scan. */
 	if (n->bev == NULL) {
-		if (time(NULL) < n->retry_at)
+		if ((fd = unix_connect(n->path)) < 0)
 			return;
-		if ((fd = unix_connect(n->path)) < 0) {
-			n->retry_at = time(NULL) + NOTIFY_RETRY_S;
-			return;
-		}
 		if ((n->bev = bufferevent_socket_new(n->base, fd, BEV_OPT_CLOSE_ON_FREE)) == NULL) {
 			evutil_closesocket(fd);
 			return;

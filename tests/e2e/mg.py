@@ -48,6 +48,14 @@ def port_open(port, host="127.0.0.1"):
         return False
 
 
+def _alive(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split(")")[-1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
 def make_workdir():
     d = tempfile.mkdtemp(prefix="mg-e2e-", dir="/tmp")
     os.chmod(d, 0o755)   # children run as the mailgate user when we are root
@@ -204,13 +212,16 @@ class Gateway:
         return [int(p) for p in out.stdout.split()]
 
     def kill9(self):
-        """SIGKILL the whole daemon (master and children) at once."""
+        """SIGKILL the whole daemon (master and children) at once, and wait
+        until every one of its processes is gone."""
+        pids = self.children()
         try:
             os.killpg(self.proc.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
         self.proc.wait(10)
         self.logf.close()
+        wait_until(lambda: not any(_alive(p) for p in pids), 10, "children to die")
 
     def stop(self, timeout=60):
         if self.proc and self.proc.poll() is None:
