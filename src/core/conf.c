@@ -50,6 +50,7 @@ static const struct conf_num conf_nums[] = {
 	NUM32("queue", queue, reply_timeout, 300, 1, 3600),
 	NUM32("queue", queue, mx_port, 25, 1, 65535),
 	NUM32("resolver", resolver, timeout, 5, 1, 60),
+	{ "scan", "workers", offsetof(struct mg_conf, scan_workers), 4, 2, 1, 64 },
 };
 
 static const char *const top_keys[] = { "hostname", "user", "spool", "store",
@@ -60,7 +61,6 @@ static const char *const listener_keys[] = { "address", "role", "tls", NULL };
 static const char *const route_keys[] = { "name", "route", "tls", "auth", NULL };
 static const char *const auth_keys[] = { "user", "password", NULL };
 static const char *const resolver_keys[] = { "upstream", "timeout", NULL };
-static const char *const scan_keys[] = { "workers", NULL };
 
 static int
 conf_check_keys(struct conf_ctx *cx, const config_setting_t *group,
@@ -333,9 +333,7 @@ static int
 conf_load_misc(struct conf_ctx *cx, struct mg_conf *c)
 {
 	const config_setting_t *r = config_lookup(cx->cfg, "resolver");
-	const config_setting_t *sc = config_lookup(cx->cfg, "scan");
 	char *level = NULL;
-	long long workers = 2;
 
 	if (conf_get_string(cx, NULL, "hostname", false, &c->hostname) < 0 ||
 	    conf_get_string(cx, NULL, "user", false, &c->user) < 0 ||
@@ -355,17 +353,6 @@ conf_load_misc(struct conf_ctx *cx, struct mg_conf *c)
 	if (r && (conf_check_keys(cx, r, resolver_keys, NULL) < 0 ||
 	    conf_get_string(cx, r, "upstream", false, &c->resolver.upstream) < 0))
 		return -1;
-	if (sc) {
-		const config_setting_t *w;
-		if (conf_check_keys(cx, sc, scan_keys, NULL) < 0)
-			return -1;
-		if ((w = config_setting_get_member(sc, "workers")) != NULL) {
-			workers = config_setting_get_int64(w);
-			if (config_setting_type(w) != CONFIG_TYPE_INT || workers < 1 || workers > 64)
-				return conf_fail(cx, w, "scan.workers must be an integer in [1, 64]");
-		}
-	}
-	c->scan_workers = (uint32_t)workers;
 	return 0;
 }
 
