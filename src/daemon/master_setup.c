@@ -33,6 +33,8 @@ own_dir(const struct master_env *env, const char *dir, char *err, size_t errlen)
 	return 0;
 }
 
+/* Takes the spool lock first: recovery removes unacknowledged files, which
+ * must never happen under a running mailgated. */
 static int
 setup_spool(const struct mg_conf *c, struct master_env *env, char *err, size_t errlen)
 {
@@ -43,6 +45,14 @@ setup_spool(const struct mg_conf *c, struct master_env *env, char *err, size_t e
 
 	if ((rc = spool_open(c->spool_dir, &sp)) < 0) {
 		snprintf(err, errlen, "cannot open spool %s: %s", c->spool_dir, mg_strerror(rc));
+		return -1;
+	}
+	snprintf(path, sizeof(path), "%s/run/master.lock", c->spool_dir);
+	env->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+	if (env->lock_fd == -1 || flock(env->lock_fd, LOCK_EX | LOCK_NB) == -1) {
+		snprintf(err, errlen, "spool %s is in use by another mailgated (%s)",
+		    c->spool_dir, strerror(errno));
+		spool_close(sp);
 		return -1;
 	}
 	n = spool_recover(sp);
@@ -57,13 +67,6 @@ setup_spool(const struct mg_conf *c, struct master_env *env, char *err, size_t e
 		snprintf(path, sizeof(path), "%s%s", c->spool_dir, subdirs[i]);
 		if (own_dir(env, path, err, errlen) < 0)
 			return -1;
-	}
-	snprintf(path, sizeof(path), "%s/run/master.lock", c->spool_dir);
-	env->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
-	if (env->lock_fd == -1 || flock(env->lock_fd, LOCK_EX | LOCK_NB) == -1) {
-		snprintf(err, errlen, "spool %s is in use by another mailgated (%s)",
-		    c->spool_dir, strerror(errno));
-		return -1;
 	}
 	if (asprintf(&env->pid_path, "%s/run/mailgated.pid", c->spool_dir) == -1) {
 		env->pid_path = NULL;

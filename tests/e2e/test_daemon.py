@@ -111,8 +111,23 @@ def test_children_run_unprivileged(gateway):
         assert all(int(u) == uid for u in uids), (pid, uids)
 
 
-def test_second_daemon_on_same_spool_refused(gateway):
+def test_second_daemon_on_same_spool_refused(gateway, sink):
+    # a message being received while the second daemon tries to start
+    s = gateway.smtp()
+    s.ehlo("client.test")
+    s.mail("alice@sender.test")
+    s.rcpt("bob@example.test")
+    s.putcmd("DATA")
+    assert s.getreply()[0] == 354
+    s.send(b"Subject: in flight\r\n\r\nbody\r\n")
+    mg.wait_until(lambda: os.listdir(os.path.join(gateway.spool, "incoming")), 10,
+                  "data in incoming/")
     other = subprocess.run([mg.MAILGATED, "-c", gateway.conf, "-f"], capture_output=True,
                            text=True, timeout=30)
     assert other.returncode == 1
     assert "in use" in other.stderr
+    assert "spool recover" not in other.stderr     # it touched nothing
+    s.send(b".\r\n")
+    assert s.getreply()[0] == 250
+    s.quit()
+    sink.wait_count(1)
