@@ -16,7 +16,6 @@ import threading
 import time
 
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP as AioSMTP
 
 BUILD = os.environ.get("MG_BUILD_DIR", os.path.join(os.path.dirname(__file__), "../../build/dev"))
 MAILGATED = os.path.join(BUILD, "src/daemon/mailgated")

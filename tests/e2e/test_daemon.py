@@ -3,8 +3,6 @@ drain on SIGTERM, child supervision, privilege drop, the spool lock."""
 import os
 import pwd
 import signal
-import smtplib
-import socket
 import subprocess
 
 import pytest

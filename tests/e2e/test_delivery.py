@@ -3,7 +3,6 @@ control, outbound MX routing, TLS in and out, and per-recipient results."""
 import smtplib
 import ssl
 
-import pytest
 
 import mg
 

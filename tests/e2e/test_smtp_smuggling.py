@@ -10,7 +10,7 @@ import socket
 import pytest
 
 import mg
-from test_smtp_limits import Closed, Conn, expect, marker, settled
+from wire import Closed, Conn, expect, marker, settled
 
 EVIL = "evil@attacker.test"
 VICTIM = "victim@example.test"

@@ -1,7 +1,6 @@
 """The never-lose-mail guarantees: queuing while the protected server is
 down, and surviving SIGKILL of the whole daemon at any moment."""
 import concurrent.futures
-import os
 import random
 import smtplib
 import threading
