@@ -57,7 +57,8 @@ static const char *const top_keys[] = { "hostname", "user", "spool", "store",
 	"log_level", "tls", "listeners", "domains", "outbound", "trusted_networks",
 	"limits", "queue", "resolver", "scan", NULL };
 static const char *const tls_keys[] = { "certificate", "key", "ca", NULL };
-static const char *const listener_keys[] = { "address", "role", "tls", NULL };
+static const char *const listener_keys[] = { "address", "role", "tls", "certificate",
+	"key", NULL };
 static const char *const route_keys[] = { "name", "route", "tls", "auth", NULL };
 static const char *const auth_keys[] = { "user", "password", NULL };
 static const char *const resolver_keys[] = { "upstream", "timeout", NULL };
@@ -134,6 +135,34 @@ conf_load_numbers(struct conf_ctx *cx, struct mg_conf *c)
 	return 0;
 }
 
+/* A PEM file named by setting name of group s must be readable. */
+static int
+conf_check_readable(struct conf_ctx *cx, const config_setting_t *s, const char *name,
+    const char *path)
+{
+	if (path != NULL && access(path, R_OK) != 0)
+		return conf_fail(cx, config_setting_get_member(s, name), "cannot read %s: %s",
+		    path, strerror(errno));
+	return 0;
+}
+
+/* Optional per-listener certificate: both files or neither. */
+static int
+conf_load_listener_cert(struct conf_ctx *cx, const config_setting_t *s,
+    struct conf_listener *l)
+{
+	if (conf_get_path(cx, s, "certificate", false, &l->tls_cert) < 0 ||
+	    conf_get_path(cx, s, "key", false, &l->tls_key) < 0)
+		return -1;
+	if ((l->tls_cert == NULL) != (l->tls_key == NULL))
+		return conf_fail(cx, s, "listener %s: certificate and key go together",
+		    l->address);
+	if (conf_check_readable(cx, s, "certificate", l->tls_cert) < 0 ||
+	    conf_check_readable(cx, s, "key", l->tls_key) < 0)
+		return -1;
+	return 0;
+}
+
 static int
 conf_load_listeners(struct conf_ctx *cx, struct mg_conf *c)
 {
@@ -166,7 +195,9 @@ conf_load_listeners(struct conf_ctx *cx, struct mg_conf *c)
 			    "listener address '%s' is not HOST:PORT or [IPV6]:PORT", l->address);
 		l->role = (enum conf_role)role;
 		l->tls = (enum conf_listen_tls)tls;
-		if (l->tls != CONF_LTLS_NONE && c->tls_cert == NULL)
+		if (conf_load_listener_cert(cx, s, l) < 0)
+			return -1;
+		if (l->tls != CONF_LTLS_NONE && c->tls_cert == NULL && l->tls_cert == NULL)
 			return conf_fail(cx, s, "listener %s uses TLS but tls.certificate is not set",
 			    l->address);
 		for (size_t j = 0; j + 1 < c->nlisteners; j++)
@@ -320,12 +351,9 @@ conf_load_files(struct conf_ctx *cx, struct mg_conf *c)
 	    conf_get_path(cx, t, "key", true, &c->tls_key) < 0 ||
 	    conf_get_path(cx, t, "ca", false, &c->tls_ca) < 0)
 		return -1;
-	if (access(c->tls_cert, R_OK) != 0)
-		return conf_fail(cx, config_setting_get_member(t, "certificate"),
-		    "cannot read %s: %s", c->tls_cert, strerror(errno));
-	if (access(c->tls_key, R_OK) != 0)
-		return conf_fail(cx, config_setting_get_member(t, "key"),
-		    "cannot read %s: %s", c->tls_key, strerror(errno));
+	if (conf_check_readable(cx, t, "certificate", c->tls_cert) < 0 ||
+	    conf_check_readable(cx, t, "key", c->tls_key) < 0)
+		return -1;
 	return 0;
 }
 
@@ -408,8 +436,11 @@ conf_free(struct mg_conf *c)
 {
 	if (c == NULL)
 		return NULL;
-	for (size_t i = 0; i < c->nlisteners; i++)
+	for (size_t i = 0; i < c->nlisteners; i++) {
 		free(c->listeners[i].address);
+		free(c->listeners[i].tls_cert);
+		free(c->listeners[i].tls_key);
+	}
 	for (size_t i = 0; i < c->nroutes; i++)
 		conf_route_clear(&c->routes[i]);
 	conf_route_clear(&c->outbound);

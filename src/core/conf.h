@@ -34,6 +34,8 @@ struct conf_listener {
 	uint16_t	 port;
 	enum conf_role	 role;
 	enum conf_listen_tls tls;
+	char		*tls_cert;	/* this listener's own certificate and key, */
+	char		*tls_key;	/* or NULL to use tls.certificate/tls.key */
 	int		 line;		/* for messages about it */
 };
 

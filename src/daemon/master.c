@@ -231,20 +231,32 @@ master_loop(struct master *m)
 	return 0;
 }
 
+static int
+check_tls_pair(const struct mg_conf *conf, const char *cert, const char *key)
+{
+	char err[512];
+	SSL_CTX *ctx;
+
+	if (cert == NULL)
+		return 0;
+	if ((ctx = tls_server_ctx(cert, key, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "mailgated: %s: %s\n", conf->path, err);
+		return -1;
+	}
+	SSL_CTX_free(ctx);
+	return 0;
+}
+
 /* -t: the configuration, and the TLS files it names, must load. */
 static int
 master_check(const struct mg_conf *conf)
 {
-	char err[512];
-
-	if (conf->tls_cert) {
-		SSL_CTX *ctx = tls_server_ctx(conf->tls_cert, conf->tls_key, err, sizeof(err));
-		if (ctx == NULL) {
-			fprintf(stderr, "mailgated: %s: %s\n", conf->path, err);
+	if (check_tls_pair(conf, conf->tls_cert, conf->tls_key) < 0)
+		return 1;
+	for (size_t i = 0; i < conf->nlisteners; i++)
+		if (check_tls_pair(conf, conf->listeners[i].tls_cert,
+		    conf->listeners[i].tls_key) < 0)
 			return 1;
-		}
-		SSL_CTX_free(ctx);
-	}
 	printf("mailgated: configuration %s is valid\n", conf->path);
 	return 0;
 }

@@ -19,6 +19,27 @@
 
 #define ACCEPT_RETRY_S	1		/* after EMFILE and the like */
 
+/* The TLS context of listener i: its own certificate when the
+ * configuration gives it one, else the shared one. -1 when a certificate
+ * cannot be loaded. */
+static int
+cfg_listener_tls(struct smtpd_cfg *c, const struct mg_conf *conf, size_t i, SSL_CTX **out)
+{
+	const struct conf_listener *cl = i < conf->nlisteners ? &conf->listeners[i] : NULL;
+	char err[512];
+
+	*out = c->tls;
+	if (cl == NULL || cl->tls_cert == NULL)
+		return 0;
+	if ((c->own_tls[i] = tls_server_ctx(cl->tls_cert, cl->tls_key, err,
+	    sizeof(err))) == NULL) {
+		log_err("smtpd tls listener=%s error=\"%s\"", cl->address, err);
+		return -1;
+	}
+	*out = c->own_tls[i];
+	return 0;
+}
+
 /* Builds what sessions read from conf; NULL when TLS cannot be set up. */
 static struct smtpd_cfg *
 cfg_new(struct smtpd *d, struct mg_conf *conf, bool owned)
@@ -27,28 +48,29 @@ cfg_new(struct smtpd *d, struct mg_conf *conf, bool owned)
 	char err[512];
 
 	if ((c = calloc(1, sizeof(*c))) == NULL ||
-	    (c->scfg = calloc(d->nlisteners, sizeof(*c->scfg))) == NULL) {
-		free(c);
-		return NULL;
-	}
+	    (c->scfg = calloc(d->nlisteners, sizeof(*c->scfg))) == NULL ||
+	    (c->own_tls = calloc(d->nlisteners, sizeof(*c->own_tls))) == NULL)
+		goto fail;
+	c->nlisteners = d->nlisteners;
 	if (conf->tls_cert != NULL && conf->tls_key != NULL &&
 	    (c->tls = tls_server_ctx(conf->tls_cert, conf->tls_key, err, sizeof(err))) == NULL) {
 		log_err("smtpd tls error=\"%s\"", err);
-		free(c->scfg);
-		free(c);
-		return NULL;
+		goto fail;
 	}
 	for (size_t i = 0; i < d->nlisteners; i++) {
 		const struct smtpd_listener *l = &d->listeners[i];
+		SSL_CTX *tls;
 
+		if (cfg_listener_tls(c, conf, i, &tls) < 0)
+			goto fail;
 		c->scfg[i] = (struct smtp_server_cfg){
 			.hostname = conf->hostname,
 			.name = l->address,
 			.limits = &conf->limits,
-			.tls = l->tls != CONF_LTLS_NONE ? c->tls : NULL,
+			.tls = l->tls != CONF_LTLS_NONE ? tls : NULL,
 			.tls_required = l->tls == CONF_LTLS_REQUIRED,
 		};
-		if (l->tls != CONF_LTLS_NONE && c->tls == NULL)
+		if (l->tls != CONF_LTLS_NONE && tls == NULL)
 			log_warn("smtpd listener=%s tls=unavailable reason=\"no certificate\"",
 			    l->address);
 	}
@@ -56,6 +78,12 @@ cfg_new(struct smtpd *d, struct mg_conf *conf, bool owned)
 	c->owned = owned;
 	c->refs = 1;
 	return c;
+fail:
+	if (c != NULL) {
+		c->refs = 1;
+		smtpd_cfg_unref(c);
+	}
+	return NULL;
 }
 
 void
@@ -64,8 +92,11 @@ smtpd_cfg_unref(struct smtpd_cfg *c)
 	if (c == NULL || --c->refs > 0)
 		return;
 	SSL_CTX_free(c->tls);
+	for (size_t i = 0; c->own_tls && i < c->nlisteners; i++)
+		SSL_CTX_free(c->own_tls[i]);
 	if (c->owned)
 		conf_free(c->conf);
+	free(c->own_tls);
 	free(c->scfg);
 	free(c);
 }

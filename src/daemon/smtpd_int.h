@@ -22,7 +22,9 @@
 struct smtpd_cfg {
 	struct mg_conf	*conf;
 	bool		 owned;		/* loaded here: freed with the last reference */
-	SSL_CTX		*tls;
+	SSL_CTX		*tls;		/* tls.certificate, shared */
+	SSL_CTX		**own_tls;	/* per listener with its own certificate, or NULL */
+	size_t		 nlisteners;
 	unsigned	 refs;
 	struct smtp_server_cfg *scfg;	/* one per listener */
 };

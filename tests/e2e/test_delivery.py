@@ -1,5 +1,6 @@
 """Store-and-forward delivery: what reaches the protected server, relay
 control, outbound MX routing, TLS in and out, and per-recipient results."""
+import os
 import smtplib
 import ssl
 
@@ -84,6 +85,29 @@ def test_starttls_inbound(gateway, sink):
     sink.wait_count(1)
     received = sink.messages[0].msg["Received"]
     assert "with ESMTPS" in received and "TLS" in received, received
+
+
+def test_listener_with_its_own_certificate(sink, gateway_factory):
+    gw = gateway_factory(sink.port)
+    own_dir = os.path.join(gw.dir, "own")
+    os.mkdir(own_dir)
+    cert, key = mg.make_cert(own_dir, cn="outbound.gw.test")
+    with open(gw.conf) as f:
+        text = f.read()
+    with open(gw.conf, "w") as f:
+        f.write(text.replace('role = "outbound"; tls = "starttls";',
+                             f'role = "outbound"; tls = "starttls"; certificate = "{cert}"; '
+                             f'key = "{key}";'))
+    gw.start()
+
+    def presented(port):
+        with smtplib.SMTP("127.0.0.1", port, timeout=30) as s:
+            s.starttls(context=ssl._create_unverified_context())
+            return s.sock.getpeercert(binary_form=True)
+    own = ssl.PEM_cert_to_DER_cert(open(cert).read())
+    shared = ssl.PEM_cert_to_DER_cert(open(gw.cert).read())
+    assert presented(gw.outbound) == own
+    assert presented(gw.inbound) == shared
 
 
 def test_required_tls_route_refuses_plaintext(tmp_path, gateway_factory):

@@ -133,6 +133,11 @@ test_errors(void **state)
 		  "domains = ( { name = \"example.test\"; route = \"h\"; } );\n",
 		  ":3: listener 127.0.0.1:25 uses TLS but tls.certificate is not set" },
 		{ "spool = \"s\";\nstore = \"d/x.db\";\n"
+		  "listeners = ( { address = \"127.0.0.1:25\"; tls = \"starttls\";\n"
+		  "  certificate = \"c.pem\"; } );\n"
+		  "domains = ( { name = \"example.test\"; route = \"h\"; } );\n",
+		  ":3: listener 127.0.0.1:25: certificate and key go together" },
+		{ "spool = \"s\";\nstore = \"d/x.db\";\n"
 		  "listeners = ( { address = \"127.0.0.1:25\"; } );\n"
 		  "domains = ( { name = \"exa mple.test\"; route = \"h\"; } );\n",
 		  ":4: 'exa mple.test' is not a valid domain name" },
