@@ -71,6 +71,39 @@ conf_get_string(struct conf_ctx *cx, const config_setting_t *group, const char *
 	return 0;
 }
 
+/* Removes "." and "name/.." segments of an absolute path in place, so logs
+ * and messages show /srv/mailgate/var rather than /srv/mailgate/etc/../var. */
+static void
+conf_path_clean(char *path)
+{
+	char *out = path, *p = path;
+
+	while (*p) {
+		char *seg, *end;
+		size_t len;
+
+		while (*p == '/')
+			p++;
+		seg = p;
+		end = strchr(seg, '/');
+		len = end ? (size_t)(end - seg) : strlen(seg);
+		p = seg + len;
+		if (len == 0 || (len == 1 && seg[0] == '.'))
+			continue;
+		if (len == 2 && seg[0] == '.' && seg[1] == '.') {
+			while (out > path && *--out != '/')
+				;
+			continue;
+		}
+		*out++ = '/';
+		memmove(out, seg, len);
+		out += len;
+	}
+	if (out == path)
+		*out++ = '/';
+	*out = '\0';
+}
+
 int
 conf_get_path(struct conf_ctx *cx, const config_setting_t *group, const char *name,
     bool required, char **out)
@@ -93,6 +126,7 @@ conf_get_path(struct conf_ctx *cx, const config_setting_t *group, const char *na
 		return conf_fail(cx, NULL, "out of memory");
 	}
 	snprintf(abs, n, "%s/%s", cx->base, v);
+	conf_path_clean(abs);
 	free(v);
 	free(*out);
 	*out = abs;

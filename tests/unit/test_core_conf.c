@@ -15,7 +15,7 @@
 #include "core/conf.h"
 
 #define MINIMAL \
-	"spool = \"spool\";\nstore = \"db/x.db\";\n" \
+	"spool = \"./sub/../spool\";\nstore = \"db/x.db\";\n" \
 	"listeners = ( { address = \"127.0.0.1:2525\"; role = \"inbound\"; } );\n" \
 	"domains = ( { name = \"example.test\"; route = \"127.0.0.1:2526\"; } );\n"
 
