@@ -144,7 +144,7 @@ print_message_text(const struct store_message *m, void *arg)
 {
 	struct search_ctx *c = arg;
 	char t[32], id[MG_ID_STRLEN + 1], ip[64], from[LOG_FIELD_SHOWN], to[LOG_FIELD_SHOWN];
-	char verdict[64], action[64];
+	char verdict[64], action[64], symbols[LOG_FIELD_SHOWN];
 
 	cli_format_time(m->time, t, sizeof(t));
 	mg_id_format(m->qid, id);
@@ -153,9 +153,10 @@ print_message_text(const struct store_message *m, void *arg)
 	cli_sanitize(m->rcpts, to, sizeof(to));
 	cli_sanitize(m->verdict, verdict, sizeof(verdict));
 	cli_sanitize(m->action, action, sizeof(action));
-	printf("%s %s %s %s from=<%s> to=\"%s\" size=%" PRIu64 " verdict=%s action=%s\n",
-	    t, id, m->outbound ? "outbound" : "inbound", ip, from, to, m->size, verdict,
-	    action);
+	cli_sanitize(m->symbols ? m->symbols : "", symbols, sizeof(symbols));
+	printf("%s %s %s %s from=<%s> to=\"%s\" size=%" PRIu64 " verdict=%s score=%.2f "
+	    "action=%s symbols=\"%s\"\n", t, id, m->outbound ? "outbound" : "inbound", ip,
+	    from, to, m->size, verdict, m->score, action, symbols);
 	c->count++;
 	return store_deliveries(c->store, m->qid, print_delivery_text, c);
 }
@@ -217,14 +218,15 @@ print_message_json(const struct store_message *m, void *arg)
 		json_decref(c->dlv);
 		return rc;
 	}
-	o = json_pack("{s:o, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:I, s:o, s:f, s:o, s:o}",
+	o = json_pack("{s:o, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:I, s:o, s:f, s:o, s:o, s:o}",
 	    "time", json_time(m->time), "qid", id,
 	    "direction", m->outbound ? "outbound" : "inbound",
 	    "client_ip", json_text(m->client_ip), "helo", json_text(m->helo),
 	    "tls", json_text(m->tls), "from", json_text(m->mail_from),
 	    "rcpts", json_text(m->rcpts), "size", (json_int_t)m->size,
 	    "verdict", json_text(m->verdict), "score", m->score,
-	    "action", json_text(m->action), "deliveries", c->dlv);
+	    "action", json_text(m->action), "symbols", json_text(m->symbols),
+	    "deliveries", c->dlv);
 	c->dlv = NULL;
 	if (o == NULL)
 		return -MG_ENOMEM;

@@ -79,6 +79,7 @@ proto_scan_result_encode(struct mg_buf *out, const struct proto_scan_result *r)
 	rc = rc ? rc : ipc_put_u64(out, (uint64_t)r->score_milli);
 	rc = rc ? rc : ipc_put_cstr(out, r->headers);
 	rc = rc ? rc : ipc_put_cstr(out, r->reply);
+	rc = rc ? rc : ipc_put_cstr(out, r->symbols);
 	return rc ? rc : ipc_frame_end(out, start);
 }
 
@@ -95,6 +96,7 @@ proto_scan_result_decode(const uint8_t *frame, size_t len, struct proto_scan_res
 	r->score_milli = (int64_t)ipc_get_u64(&rd);
 	r->headers = ipc_get_strdup(&rd, PROTO_MAX_STR);
 	r->reply = ipc_get_strdup(&rd, PROTO_MAX_STR);
+	r->symbols = ipc_get_strdup(&rd, PROTO_MAX_STR);
 	if (!rd.bad && r->action > PROTO_SCAN_REJECT)
 		rd.bad = true;
 	if (ipc_reader_end(&rd) < 0) {
@@ -110,6 +112,7 @@ proto_scan_result_clear(struct proto_scan_result *r)
 	free(r->verdict);
 	free(r->headers);
 	free(r->reply);
+	free(r->symbols);
 	memset(r, 0, sizeof(*r));
 }
 

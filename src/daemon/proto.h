@@ -46,6 +46,7 @@ struct proto_scan_result {
 	int64_t		 score_milli;	/* score * 1000 */
 	char		*headers;	/* CRLF-terminated fields to add, may be "" */
 	char		*reply;		/* text for TEMPFAIL/REJECT, may be "" */
+	char		*symbols;	/* "NAME(score),..." for the message log, may be "" */
 };
 
 enum proto_queue_op { PROTO_QUEUE_FLUSH = 1, PROTO_QUEUE_DELETE };

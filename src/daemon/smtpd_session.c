@@ -235,6 +235,9 @@ tx_envelope(struct smtpd_sess *ss, const struct proto_scan_result *res)
 	env->verdict = strdup(res->verdict != NULL ? res->verdict : "clean");
 	env->score = (double)res->score_milli / 1000.0;
 	env->action = strdup("deliver");
+	if (res->symbols != NULL && res->symbols[0] != '\0' &&
+	    (env->symbols = strdup(res->symbols)) == NULL)
+		return -MG_ENOMEM;
 	if (env->client_ip == NULL || env->client_helo == NULL || env->verdict == NULL ||
 	    env->action == NULL || (info->tls != NULL && env->tls == NULL))
 		return -MG_ENOMEM;

@@ -327,6 +327,7 @@ deliver_log_message(struct queue_ctx *ctx, const struct envelope *e)
 		.mail_from = e->mail_from, .size = e->size,
 		.verdict = e->verdict ? e->verdict : "", .score = e->score,
 		.action = e->action ? e->action : "",
+		.symbols = e->symbols ? e->symbols : "",
 	};
 
 	mg_buf_init(&rcpts, 0);

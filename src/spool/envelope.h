@@ -46,6 +46,7 @@ struct envelope {
 	char		*verdict;	/* "clean", ... */
 	double		 score;
 	char		*action;	/* "deliver", ... */
+	char		*symbols;	/* "NAME(score),..." from the scan, or NULL */
 	bool		 is_dsn;	/* a bounce we generated: never bounced itself */
 	unsigned	 attempts;
 	time_t		 next_attempt;	/* 0 = now */

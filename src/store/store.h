@@ -24,6 +24,7 @@ struct store_message {
 	const char	*verdict;
 	double		 score;
 	const char	*action;
+	const char	*symbols;	/* "NAME(score),..." or "" */
 };
 
 /* One row per delivery attempt and recipient. */

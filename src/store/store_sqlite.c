@@ -17,7 +17,7 @@
 #include "core/log.h"
 #include "store/store.h"
 
-#define SQL_SCHEMA_VERSION	1
+#define SQL_SCHEMA_VERSION	2
 #define SQL_BUSY_MS		5000
 #define SQL_DEFAULT_LIMIT	100u
 #define SQL_LIKE_MAX		1024	/* bytes of a search substring */
@@ -36,7 +36,7 @@ static const char sql_schema[] =
 	"CREATE TABLE IF NOT EXISTS messages ("
 	" qid TEXT PRIMARY KEY, time INTEGER NOT NULL, direction TEXT NOT NULL,"
 	" client_ip TEXT, helo TEXT, tls TEXT, mail_from TEXT, rcpts TEXT,"
-	" size INTEGER, verdict TEXT, score REAL, action TEXT);"
+	" size INTEGER, verdict TEXT, score REAL, action TEXT, symbols TEXT);"
 	"CREATE INDEX IF NOT EXISTS messages_time ON messages(time);"
 	"CREATE INDEX IF NOT EXISTS messages_from ON messages(mail_from);"
 	"CREATE TABLE IF NOT EXISTS deliveries ("
@@ -47,8 +47,8 @@ static const char sql_schema[] =
 
 static const char sql_ins_message[] =
 	"INSERT OR REPLACE INTO messages (qid, time, direction, client_ip, helo, tls,"
-	" mail_from, rcpts, size, verdict, score, action)"
-	" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	" mail_from, rcpts, size, verdict, score, action, symbols)"
+	" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 static const char sql_ins_delivery[] =
 	"INSERT INTO deliveries (qid, time, rcpt, remote, status, reply)"
 	" VALUES (?, ?, ?, ?, ?, ?)";
@@ -57,7 +57,7 @@ static const char sql_sel_deliveries[] =
 	" WHERE qid = ? ORDER BY time, id";
 static const char sql_sel_messages[] =
 	"SELECT qid, time, direction, client_ip, helo, tls, mail_from, rcpts, size,"
-	" verdict, score, action FROM messages";
+	" verdict, score, action, symbols FROM messages";
 
 /* Logs the connection's last error and maps it to an MG error. */
 static int
@@ -100,6 +100,21 @@ schema_version(struct store_sqlite *s, int *version)
 	return rc == SQLITE_ROW ? 0 : -1;
 }
 
+/* Brings an older database to SQL_SCHEMA_VERSION, inside the caller's
+ * transaction. Version 2 added messages.symbols. */
+static int
+schema_migrate(struct store_sqlite *s)
+{
+	int version;
+
+	if (schema_version(s, &version) < 0)
+		return -1;
+	if (version == 1 && sqlite3_exec(s->db, "ALTER TABLE messages ADD COLUMN symbols TEXT;"
+	    "UPDATE schema_version SET version = 2", NULL, NULL, NULL) != SQLITE_OK)
+		return -1;
+	return 0;
+}
+
 /* Creates what is missing (read-write) and checks the version. */
 static int
 schema_setup(struct store_sqlite *s, bool readonly, char *err, size_t errlen)
@@ -111,8 +126,9 @@ schema_setup(struct store_sqlite *s, bool readonly, char *err, size_t errlen)
 	    sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK))
 		goto sqlerr;
 	if (!readonly && (sqlite3_exec(s->db, sql_schema, NULL, NULL, NULL) != SQLITE_OK ||
-	    sqlite3_exec(s->db, "INSERT INTO schema_version SELECT 1 WHERE NOT EXISTS"
+	    sqlite3_exec(s->db, "INSERT INTO schema_version SELECT 2 WHERE NOT EXISTS"
 	    " (SELECT 1 FROM schema_version)", NULL, NULL, NULL) != SQLITE_OK ||
+	    schema_migrate(s) < 0 ||
 	    sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)) {
 		snprintf(err, errlen, "%s: cannot create the schema: %s", s->path,
 		    sqlite3_errmsg(s->db));
@@ -230,6 +246,7 @@ sqlite_log_message(struct store *st, const struct store_message *m)
 	rc = rc ? rc : bind_text(q, 10, m->verdict);
 	rc = rc ? rc : sqlite3_bind_double(q, 11, m->score);
 	rc = rc ? rc : bind_text(q, 12, m->action);
+	rc = rc ? rc : bind_text(q, 13, m->symbols);
 	return run_insert(s, q, rc, "log message");
 }
 
@@ -359,6 +376,7 @@ row_message(sqlite3_stmt *st, struct store_message *m)
 	m->verdict = col_text(st, 9);
 	m->score = sqlite3_column_double(st, 10);
 	m->action = col_text(st, 11);
+	m->symbols = col_text(st, 12);
 }
 
 static int

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <sqlite3.h>
 
 #include "core/err.h"
 #include "core/log.h"
@@ -32,15 +33,16 @@ rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 
 static const struct store_message rows[] = {
 	{ 0x1000, 1000, false, "192.0.2.1", "mx.a.test", NULL, "alice@a.test",
-	    "bob@example.test", 100, "clean", 0.5, "deliver" },
+	    "bob@example.test", 100, "clean", 0.5, "deliver", "" },
 	{ 0x2000, 2000, false, "192.0.2.2", "mx.b.test", "TLSv1.3 X", "mallory@evil.test",
-	    "bob@example.test, carol@example.test", 200, "spam", 9.5, "quarantine" },
+	    "bob@example.test, carol@example.test", 200, "spam", 9.5, "quarantine",
+	    "BAYES_SPAM(5.00),HTML_HIDDEN_FONT_SIZE(2.50)" },
 	{ 0x3000, 3000, true, "10.0.0.5", "client", NULL, "carol@example.test",
-	    "dave@b.test", 300, "clean", 0, "deliver" },
+	    "dave@b.test", 300, "clean", 0, "deliver", "" },
 	{ 0x4000, 4000, false, "192.0.2.9", "x", NULL, "", "under_score%pct@example.test",
-	    400, "clean", 0, "deliver" },
+	    400, "clean", 0, "deliver", "" },
 	{ 0x5000, 5000, false, "192.0.2.9", "x", NULL, "underXscoreYpct@a.test",
-	    "erin@example.test, scoreZZpct@a.test", 500, "clean", 0, "deliver" },
+	    "erin@example.test, scoreZZpct@a.test", 500, "clean", 0, "deliver", "" },
 };
 
 static int
@@ -75,7 +77,7 @@ teardown(void **state)
 struct collected {
 	char		 ids[256];	/* "1000 3000 ..." in the order returned */
 	struct store_message last;
-	char		 last_from[128], last_tls[64];
+	char		 last_from[128], last_tls[64], last_symbols[128];
 	size_t		 n;
 };
 
@@ -90,6 +92,8 @@ collect(const struct store_message *m, void *arg)
 	c->last = *m;
 	snprintf(c->last_from, sizeof(c->last_from), "%s", m->mail_from ? m->mail_from : "(null)");
 	snprintf(c->last_tls, sizeof(c->last_tls), "%s", m->tls ? m->tls : "(null)");
+	snprintf(c->last_symbols, sizeof(c->last_symbols), "%s",
+	    m->symbols ? m->symbols : "(null)");
 	c->n++;
 	return 0;
 }
@@ -152,6 +156,7 @@ test_row_values(void **state)
 	assert_true(c.last.score == 9.5);
 	assert_string_equal(c.last_from, "mallory@evil.test");
 	assert_string_equal(c.last_tls, "TLSv1.3 X");
+	assert_string_equal(c.last_symbols, "BAYES_SPAM(5.00),HTML_HIDDEN_FONT_SIZE(2.50)");
 	q.qid = 0x1000;
 	memset(&c, 0, sizeof(c));
 	assert_int_equal(store_search(f->st, &q, collect, &c), 0);
@@ -267,6 +272,41 @@ test_open_errors(void **state)
 		fail_msg("error does not name the file: got \"%s\"", err);
 }
 
+/* A message log written by schema version 1 (no symbols column) is
+ * migrated in place and keeps its rows. */
+static void
+test_migrates_version_1(void **state)
+{
+	struct fixture *f = *state;
+	char path[300], err[512] = "";
+	struct collected c = { 0 };
+	struct store *st;
+	sqlite3 *db;
+
+	snprintf(path, sizeof(path), "%s/v1.db", f->root);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db,
+	    "CREATE TABLE schema_version (version INTEGER NOT NULL);"
+	    "INSERT INTO schema_version VALUES (1);"
+	    "CREATE TABLE messages (qid TEXT PRIMARY KEY, time INTEGER NOT NULL,"
+	    " direction TEXT NOT NULL, client_ip TEXT, helo TEXT, tls TEXT, mail_from TEXT,"
+	    " rcpts TEXT, size INTEGER, verdict TEXT, score REAL, action TEXT);"
+	    "CREATE TABLE deliveries (id INTEGER PRIMARY KEY, qid TEXT NOT NULL,"
+	    " time INTEGER NOT NULL, rcpt TEXT, remote TEXT, status TEXT, reply TEXT);"
+	    "INSERT INTO messages VALUES ('0000000000000abc', 7, 'inbound', '192.0.2.1', 'h',"
+	    " NULL, 'old@a.test', 'x@example.test', 1, 'clean', 0, 'deliver');",
+	    NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	if ((st = store_open(path, false, err, sizeof(err))) == NULL)
+		fail_msg("version 1 database refused: %s", err);
+	assert_int_equal(store_search(st, &(struct store_query){ .qid = 0xabc }, collect, &c), 0);
+	assert_int_equal(c.n, 1);
+	assert_string_equal(c.last_from, "old@a.test");
+	assert_string_equal(c.last_symbols, "(null)");
+	assert_int_equal(store_log_message(st, &rows[1]), 0);	/* new rows have symbols */
+	store_close(st);
+}
+
 int
 main(void)
 {
@@ -277,6 +317,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_deliveries, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_readonly, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_migrates_version_1, setup, teardown),
 	};
 
 	log_init("test_store_sqlite", true, LOG_LVL_CRIT);
