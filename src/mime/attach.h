@@ -40,6 +40,7 @@ struct attach_member {
 	uint64_t	 size;		/* uncompressed, as declared or read */
 	const char	*real_type;	/* libmagic MIME type of its first bytes, or NULL */
 	unsigned	 flags;		/* enum attach_flag (name tricks, encrypted, executable) */
+	const char	*visual_path;	/* as displayed when ATT_F_RTLO, else NULL */
 };
 
 struct mime_attachment {
@@ -52,6 +53,8 @@ struct mime_attachment {
 	unsigned	 flags;		/* enum attach_flag, members' flags included */
 	struct attach_member *members;
 	size_t		 nmembers;
+	const char	*visual_name;	/* as displayed when ATT_F_RTLO, else NULL */
+	uint64_t	 expanded;	/* members' sizes (declared or read), all depths */
 };
 
 struct attach_ctx;	/* libmagic handle; one per thread (magic_t is not thread-safe) */
@@ -69,6 +72,11 @@ struct mime_attachment *attach_analyze(struct attach_ctx *, struct mg_arena *,
 /* Name checks alone (for archive members too): ATT_F_DOUBLE_EXT, RTLO,
  * DANGEROUS_EXT, NO_NAME. */
 unsigned attach_name_flags(const char *name);
+
+/* name as a left-to-right display shows it once bidi controls have
+ * reordered it (invoice_<RLO>fdp.exe -> invoice_exe.pdf), controls
+ * removed; NULL when the arena is exhausted. */
+const char *attach_visual_name(struct mg_arena *, const char *name);
 
 /* "TYPE_MISMATCH", ...; NULL for an unknown bit. */
 const char *attach_flag_name(unsigned flag);

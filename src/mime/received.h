@@ -33,4 +33,9 @@ struct mime_received {
  * arena is exhausted. */
 struct mime_received *received_parse(struct mg_arena *, const struct mime_part *root);
 
+/* RFC 5322 date-time in s[0..n) (obsolete forms too: 2-digit years,
+ * named zones, no seconds; comments skipped) as seconds since the epoch;
+ * false when it is not one. */
+bool	received_date_parse(const char *s, size_t n, time_t *out);
+
 #endif

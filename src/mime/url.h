@@ -27,7 +27,34 @@ enum url_flag {
 	URL_F_FROM_HTML		= 1u << 10,	/* href/src/action/css */
 	URL_F_FROM_TEXT		= 1u << 11,	/* found in text */
 	URL_F_SCHEMELESS	= 1u << 12,	/* www.example.com without scheme */
+	URL_F_TRUNCATED		= 1u << 13,	/* cut at URL_MAX_LEN, or data:/javascript: at URL_OPAQUE_MAX */
 };
+#define URL_F_COUNT	14
+
+#define URL_MAX_LEN	8192	/* bytes of raw input looked at; bytes of url kept */
+#define URL_OPAQUE_MAX	200	/* bytes kept after "data:" and "javascript:" */
+#define URL_HOST_MAX	1024	/* decoded host bytes; a longer host is not a URL */
+
+/* "OBFUSCATED", ...; NULL for an unknown bit. */
+const char *url_flag_name(unsigned flag);
+
+/* Loads the Public Suffix List once per process (psl_latest: Debian's
+ * publicsuffix data, else libpsl's built-in copy) and the per-process key
+ * of url sets. Call it before the scan threads start; the other functions
+ * call it themselves on first use. 0, or -MG_ENOENT with err set when no
+ * list could be loaded: registrable domains then fall back to the host and
+ * bare domains (example.com/login) are not extracted. */
+int	url_init(char *err, size_t errlen);
+/* Releases the list; only once no thread uses the functions below. */
+void	url_fini(void);
+
+/* Whether label (no dot) is a known top-level public suffix ("com", "uk",
+ * "xn--p1ai", "рф"), without the default "*" rule. */
+bool	url_known_tld(const char *label, size_t len);
+/* Length of an obfuscated dot at p -- [.] (.) {.} [dot] (dot) {dot}, any
+ * case, with up to 3 spaces before, and up to 3 after when a label
+ * follows -- or 0. */
+size_t	url_obfuscated_dot(const char *p, size_t len);
 
 struct mime_url {
 	const char	*raw;		/* as found */
@@ -49,16 +76,19 @@ int	url_normalize(struct mg_arena *, const char *raw, size_t len, unsigned flags
 
 /* Finds URLs in UTF-8 text; calls fn for each candidate (raw slice and
  * URL_F_FROM_TEXT plus URL_F_OBFUSCATED/SCHEMELESS as found). Stops and
- * returns fn's value when it is non-zero. At most max candidates. */
+ * returns fn's value when it is non-zero. At most max candidates: 0 when
+ * the text was searched to its end, -MG_ELIMIT when a candidate past max
+ * was found. What is found, and what not: docs/urls.md. */
 int	url_extract_text(const char *text, size_t len, unsigned max,
 	    int (*fn)(const char *raw, size_t rawlen, unsigned flags, void *arg), void *arg);
 
 /* A set of unique normalised URLs (keyed by url), counting repeats. */
 struct url_set;
 struct url_set *url_set_new(struct mg_arena *, unsigned max);
-/* Normalises and adds; 0, or -MG_EINVAL (not a URL), -MG_ELIMIT (set full). */
+/* Normalises and adds; 0, or -MG_EINVAL (not a URL), -MG_ELIMIT (set full),
+ * -MG_ENOMEM (arena exhausted). A repeat only counts and adds its flags. */
 int	url_set_add(struct url_set *, const char *raw, size_t len, unsigned flags);
-/* The URLs in first-seen order; *n set. */
+/* The URLs in first-seen order; *n set. Valid until the next url_set_add. */
 struct mime_url *url_set_items(struct url_set *, size_t *n);
 
 #endif
