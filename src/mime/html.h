@@ -5,6 +5,7 @@
 #ifndef MG_MIME_HTML_H
 #define MG_MIME_HTML_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
