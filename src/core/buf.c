@@ -27,7 +27,8 @@ mg_buf_init(struct mg_buf *b, size_t max)
 {
 	b->data = NULL;
 	b->len = b->cap = 0;
-	b->max = max ? max : SIZE_MAX;
+	/* one byte below SIZE_MAX: the spare byte of mg_buf_cstr must fit */
+	b->max = max && max < SIZE_MAX ? max : SIZE_MAX - 1;
 }
 
 int

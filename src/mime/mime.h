@@ -69,6 +69,8 @@ struct mime_html;		/* html.h */
 struct mime_attachment;		/* attach.h */
 
 struct mime_part {
+	/* children: the parts of a multipart, the message inside a
+	 * message/rfc822, the uuencoded blocks of a text part */
 	struct mime_part *parent, *first_child, *next_sibling;
 	unsigned	 depth;		/* root = 0 */
 	unsigned	 index;		/* position in mime_msg.parts */
@@ -86,7 +88,7 @@ struct mime_part {
 	const char	*content_id;	/* without < > */
 	struct mg_slice	 raw_body;	/* undecoded body, slice of input */
 	struct mg_slice	 body;		/* transfer-decoded (slice of input or arena) */
-	const char	*text;		/* text/* only: body converted to UTF-8 (arena) */
+	const char	*text;		/* text/ types only: body converted to UTF-8 (arena) */
 	size_t		 text_len;
 	const char	*text_charset;	/* charset actually used for text */
 	uint64_t	 flags;		/* enum mime_flag */
