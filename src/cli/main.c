@@ -6,6 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli/cmd_parse.h"
+#include "cli/cmd_scan.h"
 #include "cli/cmd_sink.h"
 #include "cli/commands.h"
 #include "core/conf.h"
@@ -22,6 +24,8 @@ static const struct command commands[] = {
 	{ "queue", cmd_queue, NULL, "queue list|show ID|flush [ID]|delete ID" },
 	{ "log", cmd_log, NULL, "log search [--from S] [--to S] [--since WHEN] [--until WHEN] [--id QID] [--limit N] [--json]" },
 	{ "sink", NULL, cmd_sink, "sink [--listen HOST:PORT] [--maildir DIR] [--tls-cert F --tls-key F]" },
+	{ "parse", NULL, cmd_parse, "parse FILE" },
+	{ "scan", NULL, cmd_scan, "scan [-c FILE] [--json] [-j N] [--parse-only | --no-checks] FILE|DIR..." },
 };
 
 static void
@@ -47,6 +51,7 @@ main(int argc, char **argv)
 		if (ch != 'c')
 			usage();
 		path = optarg;
+		setenv("MAILGATE_CONF", path, 1);	/* for scan: its engine settings */
 	}
 	argc -= optind;
 	argv += optind;

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <libconfig.h>
 #include <limits.h>
+#include <math.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -55,13 +56,34 @@ static const struct conf_num conf_nums[] = {
 
 static const char *const top_keys[] = { "hostname", "user", "spool", "store",
 	"log_level", "tls", "listeners", "domains", "outbound", "trusted_networks",
-	"limits", "queue", "resolver", "scan", NULL };
+	"limits", "queue", "resolver", "scan", "engine", NULL };
 static const char *const tls_keys[] = { "certificate", "key", "ca", NULL };
 static const char *const listener_keys[] = { "address", "role", "tls", "certificate",
 	"key", NULL };
 static const char *const route_keys[] = { "name", "route", "tls", "auth", NULL };
 static const char *const auth_keys[] = { "user", "password", NULL };
 static const char *const resolver_keys[] = { "upstream", "timeout", NULL };
+
+const char *const conf_category_names[] = { "clean", "spam", "bulk", "phishing",
+	"malware", "bec", "policy", NULL };
+const char *const conf_action_names[] = { "accept", "tag", "quarantine", "reject", NULL };
+
+/* The engine's real-valued settings (scores and seconds), as conf_nums. */
+struct conf_real {
+	const char	*group;		/* under engine: "thresholds" or NULL */
+	const char	*name;
+	size_t		 off;		/* in struct conf_engine */
+	double		 def, min, max;
+};
+
+static const struct conf_real conf_reals[] = {
+	{ "thresholds", "tag", offsetof(struct conf_engine, tag), 5.0, -1000.0, 1e6 },
+	{ "thresholds", "quarantine", offsetof(struct conf_engine, quarantine), 10.0, -1000.0, 1e6 },
+	{ "thresholds", "reject", offsetof(struct conf_engine, reject), 20.0, -1000.0, 1e6 },
+	{ NULL, "task_timeout", offsetof(struct conf_engine, task_timeout), 10.0, 0.01, 3600.0 },
+	{ NULL, "check_timeout", offsetof(struct conf_engine, check_timeout), 5.0, 0.001, 3600.0 },
+};
+#define SYMBOL_SCORE_MAX	100000.0	/* |score| of one symbol */
 
 static int
 conf_check_keys(struct conf_ctx *cx, const config_setting_t *group,
@@ -384,6 +406,132 @@ conf_load_misc(struct conf_ctx *cx, struct mg_conf *c)
 	return 0;
 }
 
+void
+conf_engine_defaults(struct conf_engine *e)
+{
+	memset(e, 0, sizeof(*e));
+	for (size_t i = 0; i < sizeof(conf_reals) / sizeof(conf_reals[0]); i++)
+		*(double *)((char *)e + conf_reals[i].off) = conf_reals[i].def;
+}
+
+/* An integer or a float setting as a double; -1 when it is neither. */
+static int
+conf_number(const config_setting_t *s, double *out)
+{
+	switch (config_setting_type(s)) {
+	case CONFIG_TYPE_INT:
+	case CONFIG_TYPE_INT64:
+		*out = (double)config_setting_get_int64(s);
+		return 0;
+	case CONFIG_TYPE_FLOAT:
+		*out = config_setting_get_float(s);
+		return isfinite(*out) ? 0 : -1;
+	default:
+		return -1;
+	}
+}
+
+static int
+conf_load_engine_reals(struct conf_ctx *cx, const config_setting_t *eng,
+    struct conf_engine *e)
+{
+	static const char *const thr_keys[] = { "tag", "quarantine", "reject", NULL };
+	const config_setting_t *thr = config_setting_get_member(eng, "thresholds");
+
+	if (thr != NULL && !config_setting_is_group(thr))
+		return conf_fail(cx, thr, "'engine.thresholds' must be a group { tag = ...; }");
+	if (thr != NULL && conf_check_keys(cx, thr, thr_keys, NULL) < 0)
+		return -1;
+	for (size_t i = 0; i < sizeof(conf_reals) / sizeof(conf_reals[0]); i++) {
+		const struct conf_real *r = &conf_reals[i];
+		const config_setting_t *g = r->group ? thr : eng;
+		const config_setting_t *s = g ? config_setting_get_member(g, r->name) : NULL;
+		const char *path = r->group ? "engine.thresholds" : "engine";
+		double v;
+
+		if (s == NULL)
+			continue;
+		if (conf_number(s, &v) < 0)
+			return conf_fail(cx, s, "%s.%s must be a number", path, r->name);
+		if (v < r->min || v > r->max)
+			return conf_fail(cx, s, "%s.%s = %g is out of range [%g, %g]", path,
+			    r->name, v, r->min, r->max);
+		*(double *)((char *)e + r->off) = v;
+	}
+	if (e->quarantine < e->tag || e->reject < e->quarantine)
+		return conf_fail(cx, thr, "engine.thresholds must be tag <= quarantine <= reject "
+		    "(%g, %g, %g)", e->tag, e->quarantine, e->reject);
+	if (e->check_timeout > e->task_timeout)
+		return conf_fail(cx, eng, "engine.check_timeout (%g) is longer than "
+		    "engine.task_timeout (%g)", e->check_timeout, e->task_timeout);
+	return 0;
+}
+
+/* NAME = 2.5; or NAME = { score = 2.5; category = "phishing"; force = "reject"; }; */
+static int
+conf_load_symbol(struct conf_ctx *cx, const config_setting_t *s, struct conf_symbol *sym)
+{
+	static const char *const keys[] = { "score", "category", "force", NULL };
+	const config_setting_t *v = s;
+	const char *name = config_setting_name(s);
+
+	sym->line = config_setting_source_line(s);
+	sym->category = sym->force = -1;
+	for (const char *p = name; *p; p++)
+		if (!((*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '_'))
+			return conf_fail(cx, s, "symbol '%s': names are upper case letters, "
+			    "digits and '_'", name);
+	if ((sym->name = strdup(name)) == NULL)
+		return conf_fail(cx, NULL, "out of memory");
+	if (config_setting_is_group(s)) {
+		if (conf_check_keys(cx, s, keys, NULL) < 0 ||
+		    conf_get_enum(cx, s, "category", conf_category_names, &sym->category) < 0 ||
+		    conf_get_enum(cx, s, "force", conf_action_names, &sym->force) < 0)
+			return -1;
+		v = config_setting_get_member(s, "score");
+	}
+	if (v == NULL)
+		return 0;
+	if (conf_number(v, &sym->score) < 0)
+		return conf_fail(cx, v, "score of %s must be a number", name);
+	if (fabs(sym->score) > SYMBOL_SCORE_MAX)
+		return conf_fail(cx, v, "score of %s = %g is out of range [%g, %g]", name,
+		    sym->score, -SYMBOL_SCORE_MAX, SYMBOL_SCORE_MAX);
+	sym->has_score = true;
+	return 0;
+}
+
+static int
+conf_load_engine(struct conf_ctx *cx, struct mg_conf *c)
+{
+	static const char *const keys[] = { "thresholds", "task_timeout", "check_timeout",
+		"scores", NULL };
+	const config_setting_t *eng = config_lookup(cx->cfg, "engine"), *sc;
+	int n;
+
+	conf_engine_defaults(&c->engine);
+	if (eng == NULL)
+		return 0;
+	if (!config_setting_is_group(eng))
+		return conf_fail(cx, eng, "'engine' must be a group { thresholds = ...; }");
+	if (conf_check_keys(cx, eng, keys, NULL) < 0 ||
+	    conf_load_engine_reals(cx, eng, &c->engine) < 0)
+		return -1;
+	if ((sc = config_setting_get_member(eng, "scores")) == NULL)
+		return 0;
+	if (!config_setting_is_group(sc))
+		return conf_fail(cx, sc, "'engine.scores' must be a group { SYMBOL = score; }");
+	if ((n = config_setting_length(sc)) == 0)
+		return 0;
+	if ((c->engine.symbols = calloc((size_t)n, sizeof(*c->engine.symbols))) == NULL)
+		return conf_fail(cx, NULL, "out of memory");
+	for (int i = 0; i < n; i++)
+		if (conf_load_symbol(cx, config_setting_get_elem(sc, (unsigned)i),
+		    &c->engine.symbols[c->engine.nsymbols++]) < 0)
+			return -1;
+	return 0;
+}
+
 struct mg_conf *
 conf_load(const char *path, char *err, size_t errlen)
 {
@@ -410,7 +558,7 @@ conf_load(const char *path, char *err, size_t errlen)
 	    conf_load_misc(&cx, c) < 0 || conf_load_files(&cx, c) < 0 ||
 	    conf_load_numbers(&cx, c) < 0 || conf_load_listeners(&cx, c) < 0 ||
 	    conf_load_domains(&cx, c) < 0 || conf_load_outbound(&cx, c) < 0 ||
-	    conf_load_trusted(&cx, c) < 0)
+	    conf_load_trusted(&cx, c) < 0 || conf_load_engine(&cx, c) < 0)
 		goto fail;
 	free(cx.base);
 	config_destroy(&cfg);
@@ -456,6 +604,9 @@ conf_free(struct mg_conf *c)
 	free(c->tls_key);
 	free(c->tls_ca);
 	free(c->resolver.upstream);
+	for (size_t i = 0; i < c->engine.nsymbols; i++)
+		free(c->engine.symbols[i].name);
+	free(c->engine.symbols);
 	free(c);
 	return NULL;
 }

@@ -82,6 +82,39 @@ struct conf_queue {
 	uint32_t	 mx_port;		/* port used for hosts found by MX lookup */
 };
 
+/* The verdict vocabulary, shared by the engine's configuration and its
+ * results (engine/engine.h). Names: conf_category_names, conf_action_names. */
+enum mg_category {
+	MG_CAT_CLEAN, MG_CAT_SPAM, MG_CAT_BULK, MG_CAT_PHISHING, MG_CAT_MALWARE,
+	MG_CAT_BEC, MG_CAT_POLICY,
+};
+#define MG_CAT_COUNT	7
+enum mg_verdict_action {
+	MG_VERDICT_ACCEPT, MG_VERDICT_TAG, MG_VERDICT_QUARANTINE, MG_VERDICT_REJECT,
+};
+extern const char *const conf_category_names[];	/* "clean", ...; NULL-terminated */
+extern const char *const conf_action_names[];	/* "accept", ...; NULL-terminated */
+
+/* One entry of engine.scores: overrides the built-in default of a symbol
+ * (engine/symbol_defaults.c). Names are checked against that table when the
+ * engine opens, which reports "FILE:LINE: unknown symbol". */
+struct conf_symbol {
+	char		*name;
+	bool		 has_score;
+	double		 score;
+	int		 category;	/* enum mg_category, or -1: built-in */
+	int		 force;		/* enum mg_verdict_action, or -1: built-in */
+	int		 line;
+};
+
+struct conf_engine {
+	double		 tag, quarantine, reject;	/* score thresholds */
+	double		 task_timeout;		/* seconds for a whole scan */
+	double		 check_timeout;		/* seconds for one check */
+	struct conf_symbol *symbols;	/* in file order */
+	size_t		 nsymbols;
+};
+
 struct conf_resolver {
 	char		*upstream;	/* "ip" or "ip@port"; NULL = system resolv.conf */
 	uint32_t	 timeout;	/* seconds per query */
@@ -111,12 +144,15 @@ struct mg_conf {
 	struct conf_queue queue;
 	struct conf_resolver resolver;
 	uint32_t	 scan_workers;
+	struct conf_engine engine;
 };
 
 /* Loads and validates path. On error returns NULL and writes
  * "FILE:LINE: reason" (or "FILE: reason") into err. */
 struct mg_conf	*conf_load(const char *path, char *err, size_t errlen);
 struct mg_conf	*conf_free(struct mg_conf *);		/* returns NULL */
+/* The engine settings of a configuration without a file (mailgate scan). */
+void	conf_engine_defaults(struct conf_engine *);
 
 /* The route for a recipient domain (case-insensitive), or NULL when the
  * domain is not protected. */

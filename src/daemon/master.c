@@ -22,6 +22,7 @@
 #include "daemon/children.h"
 #include "daemon/master.h"
 #include "daemon/master_setup.h"
+#include "engine/engine.h"
 #include "net/tls.h"
 
 #define RESTART_DELAY_MAX	60	/* seconds */
@@ -133,6 +134,23 @@ signal_children(struct master *m, int sig)
 			kill(m->children[k].pid, sig);
 }
 
+/* The engine settings (symbol names, scores) are checked by opening an
+ * engine, so that a mistake there is refused here rather than making scand
+ * die in a loop. 0, or -1 with err set. */
+static int
+engine_check(const struct mg_conf *conf, char *err, size_t errlen)
+{
+	struct mg_error e;
+	struct mg_engine *engine = mg_engine_open(conf, &e);
+
+	if (engine == NULL) {
+		snprintf(err, errlen, "%s", e.text);
+		return -1;
+	}
+	mg_engine_close(engine);
+	return 0;
+}
+
 /* SIGHUP: validate the new file; only a valid one replaces the running
  * configuration, and the children re-read it themselves. */
 static void
@@ -141,6 +159,8 @@ master_reload(struct master *m)
 	char err[1024];
 	struct mg_conf *next = conf_load(m->conf->path, err, sizeof(err));
 
+	if (next != NULL && engine_check(next, err, sizeof(err)) < 0)
+		next = conf_free(next);
 	if (next == NULL) {
 		log_err("master reload status=refused reason=\"%s\"", err);
 		return;
@@ -251,6 +271,12 @@ check_tls_pair(const struct mg_conf *conf, const char *cert, const char *key)
 static int
 master_check(const struct mg_conf *conf)
 {
+	char err[1024];
+
+	if (engine_check(conf, err, sizeof(err)) < 0) {
+		fprintf(stderr, "mailgated: %s\n", err);
+		return 1;
+	}
 	if (check_tls_pair(conf, conf->tls_cert, conf->tls_key) < 0)
 		return 1;
 	for (size_t i = 0; i < conf->nlisteners; i++)
@@ -282,6 +308,11 @@ master_main(const struct master_opts *opts)
 	}
 	log_init("mailgated", opts->foreground, m.conf->log_level);
 	m.env.foreground = opts->foreground;
+	if (engine_check(m.conf, err, sizeof(err)) < 0) {
+		fprintf(stderr, "mailgated: %s\n", err);
+		conf_free(m.conf);
+		return 1;
+	}
 	if (master_setup(m.conf, &m.env, err, sizeof(err)) < 0) {
 		fprintf(stderr, "mailgated: %s\n", err);
 		log_err("master start status=failed reason=\"%s\"", err);

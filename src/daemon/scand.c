@@ -83,19 +83,41 @@ engine_release(struct scand *sd, struct engine_ref *e)
 	}
 }
 
-/* Scans one message file; failures become a TEMPFAIL answer. */
-static void
-job_scan(struct scan_job *job)
+/* The X-Mailgate-Verdict field the gateway adds: category, score, action
+ * and the symbols, folded between symbols to stay within 78 columns. */
+static int
+verdict_header(const struct mg_result *r, struct mg_buf *out)
 {
-	struct proto_scan_result res = { .qid = job->req.qid, .verdict = "error",
-		.headers = "", .reply = "" };
+	size_t col;
+	int rc;
+
+	rc = mg_buf_appendf(out, "X-Mailgate-Verdict: %s; score=%.2f; action=%s",
+	    r->verdict, r->score, mg_verdict_action_name(r->verdict_action));
+	col = out->len;
+	for (size_t i = 0; rc == 0 && i < r->nsymbols; i++) {
+		char sym[160];
+		int n = snprintf(sym, sizeof(sym), "%s%s(%.2f)", i ? "," : "; symbols=",
+		    r->symbols[i].name, r->symbols[i].score);
+		if (n > 0 && out->len - col + (size_t)n > 76) {
+			rc = mg_buf_append(out, "\r\n\t", 3);
+			col = out->len - 1;
+		}
+		rc = rc ? rc : mg_buf_append(out, sym, strlen(sym));
+	}
+	return rc ? rc : mg_buf_append(out, "\r\n", 2);
+}
+
+/* Maps and scans the message file; 0 with r filled, or negative. */
+static int
+scan_file(struct scan_job *job, struct mg_result *r, off_t *size)
+{
 	struct mg_envelope env = { job->req.client_ip, job->req.helo, job->req.mail_from,
 		(const char *const *)job->req.rcpts, job->req.nrcpts };
-	struct mg_result r;
 	struct stat st;
 	void *map = NULL;
 	int fd, rc = -MG_EIO;
 
+	*size = 0;
 	if ((fd = open(job->req.path, O_RDONLY | O_CLOEXEC)) == -1 || fstat(fd, &st) == -1) {
 		log_syserr("%016" PRIx64 " scan open path=%s", job->req.qid, job->req.path);
 	} else if (st.st_size > 0 && (map = mmap(NULL, (size_t)st.st_size, PROT_READ,
@@ -103,30 +125,47 @@ job_scan(struct scan_job *job)
 		log_syserr("%016" PRIx64 " scan mmap", job->req.qid);
 		map = NULL;
 	} else {
-		rc = mg_scan(job->eng->engine, &env, map, (size_t)st.st_size, &r);
-	}
-	if (rc == 0) {
-		res.action = (uint8_t)r.action;
-		res.verdict = (char *)r.verdict;
-		res.score_milli = (int64_t)(r.score * 1000.0);
-		mg_buf_cstr(&r.headers);
-		res.headers = (char *)r.headers.data;
-		res.reply = r.reply;
-	} else {
-		res.action = PROTO_SCAN_TEMPFAIL;
-		res.reply = "Temporary failure while scanning, please try again later";
-	}
-	if (proto_scan_result_encode(&job->reply, &res) < 0)
-		log_err("%016" PRIx64 " scan encode_failed", job->req.qid);
-	if (rc == 0) {
-		log_info("%016" PRIx64 " scan verdict=%s score=%.2f action=%d size=%lld",
-		    job->req.qid, r.verdict, r.score, (int)r.action, (long long)st.st_size);
-		mg_result_clear(&r);
+		*size = st.st_size;
+		rc = mg_scan(job->eng->engine, &env, map, (size_t)st.st_size, r);
 	}
 	if (map)
 		munmap(map, (size_t)st.st_size);
 	if (fd != -1)
 		close(fd);
+	return rc;
+}
+
+/* Scans one message file and encodes the answer; failures become a
+ * TEMPFAIL answer (the client retries, nothing is lost). */
+static void
+job_scan(struct scan_job *job)
+{
+	struct proto_scan_result res = { .qid = job->req.qid, .verdict = "error",
+		.headers = "", .symbols = "", .action = PROTO_SCAN_TEMPFAIL,
+		.reply = "Temporary failure while scanning, please try again later" };
+	struct mg_buf symbols;
+	struct mg_result r = { 0 };	/* safe to clear whatever happens */
+	off_t size;
+	int rc = scan_file(job, &r, &size);
+
+	mg_buf_init(&symbols, 64 * 1024);
+	if (rc == 0 && (rc = verdict_header(&r, &r.headers)) == 0 &&
+	    (rc = mg_result_format_symbols(&r, &symbols)) == 0 &&
+	    (rc = mg_buf_cstr(&r.headers)) == 0 && (rc = mg_buf_cstr(&symbols)) == 0) {
+		res.action = (uint8_t)r.action;
+		res.verdict = (char *)r.verdict;
+		res.score_milli = (int64_t)(r.score * 1000.0);
+		res.headers = (char *)r.headers.data;
+		res.reply = r.reply;
+		res.symbols = (char *)symbols.data;
+		log_info("%016" PRIx64 " scan verdict=%s score=%.2f action=%s size=%lld "
+		    "symbols=\"%s\"", job->req.qid, r.verdict, r.score,
+		    mg_verdict_action_name(r.verdict_action), (long long)size, res.symbols);
+	}
+	if (proto_scan_result_encode(&job->reply, &res) < 0)
+		log_err("%016" PRIx64 " scan encode_failed", job->req.qid);
+	mg_result_clear(&r);
+	mg_buf_release(&symbols);
 }
 
 static void *

@@ -1,48 +1,300 @@
-/* The engine's entry points. The pipeline of checks (MIME analysis, rules,
- * classifiers, anti-virus) plugs in here with the engine issue; for now a
- * scan reads the message and returns the "clean" verdict. */
+/* The engine: open (symbol table, thresholds, checks' init, analysis
+ * contexts), scan (parse, analyse, run the checks in table order under
+ * per-check and per-task deadlines, compute the verdict), close. */
+#include <ctype.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/err.h"
+#include "core/log.h"
+#include "engine/check.h"
 #include "engine/engine.h"
+#include "engine/symbol.h"
+#include "engine/task.h"
+#include "engine/verdict.h"
+#include "mime/analyze.h"
+#include "mime/url.h"
+
+#define ENGINE_ARENA_MAX	(512u << 20)	/* one message's parse and analysis */
 
 struct mg_engine {
-	unsigned	 nchecks;	/* checks registered; none yet */
+	struct symbol_table symbols;
+	struct verdict_thresholds thresholds;
+	uint64_t	 task_timeout_ns, check_timeout_ns;
+	struct mime_limits limits;
+	const struct mg_check *const *checks;
+	size_t		 nchecks;	/* initialised */
+	void		**states;
+	char		**fail_names;	/* "GTUBE_FAIL", ... */
+	pthread_mutex_t	 lock;
+	struct mime_analyze_ctx **idle;	/* analysis contexts not in use, under lock */
+	size_t		 nidle, idle_cap;
 };
+
+/* An analysis context for this scan: an idle one, or a new one (there are
+ * as many as scans ever ran at the same time). */
+static struct mime_analyze_ctx *
+engine_ctx_get(struct mg_engine *e, char *err, size_t errlen)
+{
+	struct mime_analyze_ctx *c = NULL;
+
+	pthread_mutex_lock(&e->lock);
+	if (e->nidle > 0)
+		c = e->idle[--e->nidle];
+	pthread_mutex_unlock(&e->lock);
+	return c != NULL ? c : mime_analyze_ctx_new(err, errlen);
+}
+
+static void
+engine_ctx_put(struct mg_engine *e, struct mime_analyze_ctx *c)
+{
+	pthread_mutex_lock(&e->lock);
+	if (e->nidle == e->idle_cap) {
+		size_t cap = e->idle_cap ? e->idle_cap * 2 : 8;
+		struct mime_analyze_ctx **n = realloc(e->idle, cap * sizeof(*n));
+		if (n != NULL) {
+			e->idle = n;
+			e->idle_cap = cap;
+		}
+	}
+	if (e->nidle < e->idle_cap) {
+		e->idle[e->nidle++] = c;
+		c = NULL;
+	}
+	pthread_mutex_unlock(&e->lock);
+	mime_analyze_ctx_free(c);
+}
+
+static int
+engine_init_checks(struct mg_engine *e, const struct mg_conf *conf,
+    const struct mg_check *const *checks, size_t n, struct mg_error *err)
+{
+	if ((e->states = calloc(n + 1, sizeof(*e->states))) == NULL ||
+	    (e->fail_names = calloc(n + 1, sizeof(*e->fail_names))) == NULL)
+		return -MG_ENOMEM;
+	e->checks = checks;
+	for (size_t i = 0; i < n; i++) {
+		const struct mg_check *c = checks[i];
+		size_t len = strlen(c->name);
+		int rc;
+
+		if ((e->fail_names[i] = malloc(len + sizeof("_FAIL"))) == NULL)
+			return -MG_ENOMEM;
+		for (size_t j = 0; j < len; j++)
+			e->fail_names[i][j] = (char)toupper((unsigned char)c->name[j]);
+		memcpy(e->fail_names[i] + len, "_FAIL", sizeof("_FAIL"));
+		if (c->init != NULL && (rc = c->init(conf, &e->states[i])) < 0) {
+			snprintf(err->text, sizeof(err->text), "check %s: %s", c->name,
+			    mg_strerror(rc));
+			return rc;
+		}
+		e->nchecks++;
+	}
+	return 0;
+}
+
+struct mg_engine *
+engine_open_checks(const struct mg_conf *conf, const struct mg_check *const *checks,
+    size_t n, struct mg_error *err)
+{
+	struct mg_engine *e = calloc(1, sizeof(*e));
+	struct mime_analyze_ctx *ctx;
+	char why[256];
+	int rc;
+
+	if (e == NULL) {
+		snprintf(err->text, sizeof(err->text), "out of memory");
+		return NULL;
+	}
+	pthread_mutex_init(&e->lock, NULL);
+	e->thresholds = (struct verdict_thresholds){ conf->engine.tag, conf->engine.quarantine,
+		conf->engine.reject };
+	e->task_timeout_ns = (uint64_t)(conf->engine.task_timeout * 1e9);
+	e->check_timeout_ns = (uint64_t)(conf->engine.check_timeout * 1e9);
+	mime_limits_default(&e->limits);
+	if (symbol_table_load(&e->symbols, conf, err->text, sizeof(err->text)) < 0)
+		goto fail;
+	if ((rc = engine_init_checks(e, conf, checks, n, err)) < 0) {
+		if (rc == -MG_ENOMEM)
+			snprintf(err->text, sizeof(err->text), "out of memory");
+		goto fail;
+	}
+	/* The Public Suffix List before scanning threads start; without it
+	 * registrable domains fall back to hosts. */
+	if (url_init(why, sizeof(why)) < 0)
+		log_warn("engine url_init reason=\"%s\"", why);
+	/* One analysis context now, so that a broken libmagic shows at open. */
+	if ((ctx = mime_analyze_ctx_new(err->text, sizeof(err->text))) == NULL)
+		goto fail;
+	engine_ctx_put(e, ctx);
+	return e;
+fail:
+	mg_engine_close(e);
+	return NULL;
+}
 
 struct mg_engine *
 mg_engine_open(const struct mg_conf *conf, struct mg_error *err)
 {
-	struct mg_engine *e = calloc(1, sizeof(*e));
+	return engine_open_checks(conf, check_table, check_count, err);
+}
 
-	if (e == NULL) {
-		strcpy(err->text, "out of memory");
-		return NULL;
+/* Parse and analysis; -1 when there is no message for the checks. */
+static int
+engine_prepare(struct mg_engine *e, struct mg_task *t)
+{
+	struct mime_analyze_ctx *ctx;
+	char why[256];
+	int rc;
+
+	if ((t->msg = mime_parse(t->arena, t->raw, t->len, &e->limits)) == NULL) {
+		mg_task_symbol(t, "PARSE_FAIL", mg_strerror(-MG_ENOMEM));
+		return -1;
 	}
-	return e;
+	if ((ctx = engine_ctx_get(e, why, sizeof(why))) == NULL) {
+		mg_task_symbol(t, "ANALYZE_FAIL", why);
+		return 0;
+	}
+	rc = mime_analyze(ctx, t->arena, t->msg);
+	engine_ctx_put(e, ctx);
+	if (rc < 0)
+		mg_task_symbol(t, "ANALYZE_FAIL", mg_strerror(rc));
+	return 0;
+}
+
+/* The checks in table order; a failure or an overrun adds <NAME>_FAIL. */
+static void
+engine_run_checks(struct mg_engine *e, struct mg_task *t)
+{
+	for (size_t i = 0; i < e->nchecks; i++) {
+		uint64_t start = task_now();
+		int rc;
+
+		if (start >= t->task_deadline) {
+			mg_task_symbol(t, "TASK_TIMEOUT", e->checks[i]->name);
+			break;
+		}
+		t->check_deadline = start + e->check_timeout_ns < t->task_deadline ?
+		    start + e->check_timeout_ns : t->task_deadline;
+		rc = e->checks[i]->scan(e->states[i], t);
+		if (rc == 0 && task_now() > t->check_deadline)
+			rc = -MG_ETIMEOUT;
+		if (rc < 0)
+			mg_task_symbol(t, e->fail_names[i],
+			    rc == -MG_ETIMEOUT ? "timeout" : mg_strerror(rc));
+	}
+	t->check_deadline = t->task_deadline;
+}
+
+static int
+symbol_order(const void *a, const void *b)
+{
+	const struct mg_symbol *x = a, *y = b;
+
+	if (x->score != y->score)
+		return x->score > y->score ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+/* Fills res from the verdict and hands it the task's symbol arena. */
+static int
+engine_result(struct mg_task *t, const struct verdict *v, struct mg_result *res)
+{
+	res->score = v->score;
+	res->category = v->category;
+	res->verdict = mg_category_name(v->category);
+	res->verdict_action = v->action;
+	res->action = v->action == MG_VERDICT_REJECT ? MG_ACTION_REJECT : MG_ACTION_ACCEPT;
+	if (res->action == MG_ACTION_REJECT)
+		snprintf(res->reply, sizeof(res->reply), "Message rejected as %s", res->verdict);
+	if (t->nsymbols > 0 &&
+	    (res->symbols = mg_arena_alloc(t->sym_arena, t->nsymbols * sizeof(*res->symbols))) == NULL)
+		return -MG_ENOMEM;
+	for (size_t i = 0; i < t->nsymbols; i++) {
+		const struct task_symbol *s = &t->symbols[i];
+		res->symbols[i] = (struct mg_symbol){ s->name, s->score, s->options, s->noptions };
+	}
+	res->nsymbols = t->nsymbols;
+	if (res->nsymbols > 1)
+		qsort(res->symbols, res->nsymbols, sizeof(*res->symbols), symbol_order);
+	res->arena = t->sym_arena;
+	t->sym_arena = NULL;
+	return 0;
 }
 
 int
 mg_scan(struct mg_engine *e, const struct mg_envelope *env, const uint8_t *msg,
     size_t len, struct mg_result *res)
 {
+	struct mg_task t;
+	struct verdict v;
+	int rc;
+
 	memset(res, 0, sizeof(*res));
 	mg_buf_init(&res->headers, 64 * 1024);
-	res->action = MG_ACTION_ACCEPT;
-	res->verdict = "clean";
-	res->score = 0.0;
-	return 0;
+	if ((rc = task_init(&t, &e->symbols, msg, len, env, ENGINE_ARENA_MAX)) < 0)
+		return rc;
+	t.task_deadline = task_now() + e->task_timeout_ns;
+	if (engine_prepare(e, &t) == 0)
+		engine_run_checks(e, &t);
+	verdict_compute(&e->thresholds, t.symbols, t.nsymbols, &v);
+	rc = engine_result(&t, &v, res);
+	task_clear(&t);
+	if (rc < 0)
+		mg_result_clear(res);
+	return rc;
 }
 
 void
 mg_result_clear(struct mg_result *res)
 {
 	mg_buf_release(&res->headers);
+	res->arena = mg_arena_free(res->arena);
+	res->symbols = NULL;
+	res->nsymbols = 0;
+}
+
+int
+mg_result_format_symbols(const struct mg_result *res, struct mg_buf *out)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < res->nsymbols && rc == 0; i++)
+		rc = mg_buf_appendf(out, "%s%s(%.2f)", i ? "," : "", res->symbols[i].name,
+		    res->symbols[i].score);
+	return rc;
+}
+
+const char *
+mg_category_name(enum mg_category c)
+{
+	return (unsigned)c < MG_CAT_COUNT ? conf_category_names[c] : "unknown";
+}
+
+const char *
+mg_verdict_action_name(enum mg_verdict_action a)
+{
+	return (unsigned)a <= MG_VERDICT_REJECT ? conf_action_names[a] : "unknown";
 }
 
 void
 mg_engine_close(struct mg_engine *e)
 {
+	if (e == NULL)
+		return;
+	for (size_t i = 0; i < e->nchecks; i++)
+		if (e->checks[i]->fini != NULL)
+			e->checks[i]->fini(e->states[i]);
+	for (size_t i = 0; e->fail_names != NULL && e->fail_names[i] != NULL; i++)
+		free(e->fail_names[i]);
+	for (size_t i = 0; i < e->nidle; i++)
+		mime_analyze_ctx_free(e->idle[i]);
+	free(e->idle);
+	free(e->fail_names);
+	free(e->states);
+	symbol_table_clear(&e->symbols);
+	pthread_mutex_destroy(&e->lock);
 	free(e);
 }

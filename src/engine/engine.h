@@ -1,13 +1,15 @@
 /* The public API of the scanning engine (libmailgate, DESIGN.md section 3):
  * open once with the configuration, scan many messages concurrently from
- * several threads, close. The checks that fill in symbols arrive with the
- * engine and detection issues; until then every message is "clean". */
+ * several threads, close. A scan parses and analyses the message, runs the
+ * table of checks (engine/checks.c) and turns their symbols into a verdict:
+ * score, category and action (docs/engine.md). */
 #ifndef MG_ENGINE_ENGINE_H
 #define MG_ENGINE_ENGINE_H
 
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/arena.h"
 #include "core/buf.h"
 #include "core/conf.h"
 
@@ -21,26 +23,50 @@ struct mg_envelope {
 	size_t		 nrcpts;
 };
 
+/* What smtpd does with the message (the verdict action, below, says what
+ * the gateway does with an accepted one). */
 enum mg_action { MG_ACTION_ACCEPT, MG_ACTION_TEMPFAIL, MG_ACTION_REJECT };
 
-struct mg_result {
-	enum mg_action	 action;
-	const char	*verdict;	/* static string: "clean", ... */
+/* A symbol that fired: its configured score and what made it fire (a file
+ * name, a hidden-text reason, ...). */
+struct mg_symbol {
+	const char	*name;
 	double		 score;
+	const char *const *options;
+	size_t		 noptions;
+};
+
+struct mg_result {
+	enum mg_action	 action;	/* REJECT when verdict_action is, else ACCEPT */
+	const char	*verdict;	/* category name, static: "clean", "spam", ... */
+	enum mg_category category;
+	enum mg_verdict_action verdict_action;	/* accept, tag, quarantine, reject */
+	double		 score;		/* sum of the symbols' scores */
+	struct mg_symbol *symbols;	/* by descending score, then name */
+	size_t		 nsymbols;
 	struct mg_buf	 headers;	/* CRLF-terminated fields to add */
 	char		 reply[256];	/* reply text for TEMPFAIL/REJECT */
+	struct mg_arena	*arena;		/* private: holds symbols */
 };
 
 struct mg_error {
 	char	 text[512];
 };
 
-/* The engine keeps no pointer into the configuration (copy what it needs). */
+/* The engine keeps no pointer into the configuration (copy what it needs).
+ * Fails with "FILE:LINE: unknown symbol 'X'" for a score of a symbol that
+ * no check produces. */
 struct mg_engine *mg_engine_open(const struct mg_conf *, struct mg_error *);
-/* Thread-safe. Fills res (call mg_result_clear afterwards); 0 or -MG_E*. */
+/* Thread-safe. Fills res (call mg_result_clear afterwards); 0 or -MG_E*
+ * (-MG_ENOMEM only: content never makes a scan fail). */
 int	mg_scan(struct mg_engine *, const struct mg_envelope *, const uint8_t *msg,
 	    size_t len, struct mg_result *res);
 void	mg_result_clear(struct mg_result *);
 void	mg_engine_close(struct mg_engine *);
+
+const char *mg_category_name(enum mg_category);
+const char *mg_verdict_action_name(enum mg_verdict_action);
+/* Appends "NAME(1.50),OTHER(0.00)" (the message log's form) to out. */
+int	mg_result_format_symbols(const struct mg_result *, struct mg_buf *out);
 
 #endif

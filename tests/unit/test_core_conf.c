@@ -172,6 +172,98 @@ test_errors(void **state)
 }
 
 static void
+test_engine(void **state)
+{
+	char err[512] = "";
+	struct mg_conf *c = conf_load(write_conf(MINIMAL), err, sizeof(err));
+
+	if (c == NULL)
+		fail_msg("valid file refused: %s", err);
+	assert_true(c->engine.tag == 5.0 && c->engine.quarantine == 10.0 &&
+	    c->engine.reject == 20.0);
+	assert_true(c->engine.task_timeout == 10.0 && c->engine.check_timeout == 5.0);
+	assert_int_equal(c->engine.nsymbols, 0);
+	conf_free(c);
+
+	c = conf_load(write_conf(MINIMAL "engine = {\n"
+	    "  thresholds = { tag = 4; quarantine = 8.5; reject = 15.0; };\n"
+	    "  task_timeout = 2.5; check_timeout = 0.5;\n"
+	    "  scores = { GTUBE = 500;\n"
+	    "    ATT_BOMB = { score = 7.5; category = \"policy\"; force = \"quarantine\"; };\n"
+	    "    HTML_HIDDEN_BIDI = { category = \"bec\"; }; };\n};\n"), err, sizeof(err));
+	if (c == NULL)
+		fail_msg("valid engine group refused: %s", err);
+	assert_true(c->engine.tag == 4.0 && c->engine.quarantine == 8.5 &&
+	    c->engine.reject == 15.0);
+	assert_true(c->engine.task_timeout == 2.5 && c->engine.check_timeout == 0.5);
+	assert_int_equal(c->engine.nsymbols, 3);
+	assert_string_equal(c->engine.symbols[0].name, "GTUBE");
+	assert_true(c->engine.symbols[0].has_score && c->engine.symbols[0].score == 500.0);
+	assert_int_equal(c->engine.symbols[0].category, -1);
+	assert_int_equal(c->engine.symbols[0].line, 8);
+	assert_true(c->engine.symbols[1].score == 7.5);
+	assert_int_equal(c->engine.symbols[1].category, MG_CAT_POLICY);
+	assert_int_equal(c->engine.symbols[1].force, MG_VERDICT_QUARANTINE);
+	assert_false(c->engine.symbols[2].has_score);
+	assert_int_equal(c->engine.symbols[2].category, MG_CAT_BEC);
+	assert_int_equal(c->engine.symbols[2].force, -1);
+	conf_free(c);
+}
+
+static void
+test_engine_errors(void **state)
+{
+	static const struct { const char *text; const char *want; } cases[] = {
+		{ MINIMAL "engine = { thresholds = { tag = 12.0; quarantine = 10.0; }; };\n",
+		  ":5: engine.thresholds must be tag <= quarantine <= reject (12, 10, 20)" },
+		{ MINIMAL "engine = { thresholds = { reject = \"high\"; }; };\n",
+		  ":5: engine.thresholds.reject must be a number" },
+		{ MINIMAL "engine = { thresholds = { tag = 1e9; }; };\n",
+		  ":5: engine.thresholds.tag = 1e+09 is out of range [-1000, 1e+06]" },
+		{ MINIMAL "engine = { thresholds = { spam = 3; }; };\n",
+		  ":5: unknown setting 'spam'" },
+		{ MINIMAL "engine = { thresholds = 5; };\n",
+		  ":5: 'engine.thresholds' must be a group" },
+		{ MINIMAL "engine = { task_timeout = 0; };\n",
+		  ":5: engine.task_timeout = 0 is out of range [0.01, 3600]" },
+		{ MINIMAL "engine = { task_timeout = 2; check_timeout = 3; };\n",
+		  ":5: engine.check_timeout (3) is longer than engine.task_timeout (2)" },
+		{ MINIMAL "engine = { timeout = 2; };\n", ":5: unknown setting 'timeout'" },
+		{ MINIMAL "engine = 3;\n", ":5: 'engine' must be a group" },
+		{ MINIMAL "engine = { scores = ( 1, 2 ); };\n",
+		  ":5: 'engine.scores' must be a group { SYMBOL = score; }" },
+		{ MINIMAL "engine = {\n scores = {\n GTUBE = \"lots\"; }; };\n",
+		  ":7: score of GTUBE must be a number" },
+		{ MINIMAL "engine = { scores = { GTUBE = 1e6; }; };\n",
+		  ":5: score of GTUBE = 1e+06 is out of range [-100000, 100000]" },
+		{ MINIMAL "engine = { scores = { gtube = 1.0; }; };\n",
+		  ":5: symbol 'gtube': names are upper case letters, digits and '_'" },
+		{ MINIMAL "engine = { scores = { GTUBE = { category = \"ham\"; }; }; };\n",
+		  ":5: 'category' must be one of: clean, spam, bulk, phishing, malware, bec, policy" },
+		{ MINIMAL "engine = { scores = { GTUBE = { force = \"drop\"; }; }; };\n",
+		  ":5: 'force' must be one of: accept, tag, quarantine, reject" },
+		{ MINIMAL "engine = { scores = { GTUBE = { weight = 1; }; }; };\n",
+		  ":5: unknown setting 'weight'" },
+		{ MINIMAL "engine = { scores = { GTUBE = 1.0; GTUBE = 2.0; }; };\n",
+		  ":5: duplicate setting name" },
+	};
+	char err[512];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct mg_conf *c;
+		err[0] = '\0';
+		c = conf_load(write_conf(cases[i].text), err, sizeof(err));
+		if (c != NULL) {
+			conf_free(c);
+			fail_msg("case %zu: accepted, want error containing \"%s\"", i, cases[i].want);
+		}
+		if (strstr(err, cases[i].want) == NULL)
+			fail_msg("case %zu: got \"%s\", want it to contain \"%s\"", i, err,
+			    cases[i].want);
+	}
+}
+
+static void
 test_missing_file(void **state)
 {
 	char err[512];
@@ -202,6 +294,8 @@ main(void)
 		cmocka_unit_test(test_trusted),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_missing_file),
+		cmocka_unit_test(test_engine),
+		cmocka_unit_test(test_engine_errors),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1,0 +1,29 @@
+/* A check: a module that reads the parsed message of a task and adds
+ * symbols (mg_task_symbol). Registered as one row of the table in
+ * checks.c, run in table order. init runs once per engine open and may
+ * keep read-only state shared by every scanning thread; scan must be
+ * thread-safe and return 0 or -MG_E* (an error, or -MG_ETIMEOUT after
+ * mg_task_expired, adds <NAME>_FAIL and the pipeline goes on). */
+#ifndef MG_ENGINE_CHECK_H
+#define MG_ENGINE_CHECK_H
+
+#include "core/conf.h"
+#include "engine/task.h"
+
+struct mg_check {
+	const char	*name;		/* lower case; "gtube" fails as GTUBE_FAIL */
+	int		(*init)(const struct mg_conf *, void **state);	/* may be NULL */
+	int		(*scan)(void *state, struct mg_task *);
+	void		(*fini)(void *state);				/* may be NULL */
+};
+
+/* checks.c: the registered checks, in the order they run. */
+extern const struct mg_check *const check_table[];
+extern const size_t check_count;
+
+/* mg_engine_open with another table of checks (tests use it to run checks
+ * that fail or overrun their deadline). */
+struct mg_engine *engine_open_checks(const struct mg_conf *, const struct mg_check *const *,
+	    size_t n, struct mg_error *);
+
+#endif

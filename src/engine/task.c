@@ -1,0 +1,125 @@
+/* One message being scanned: arenas, symbols and deadlines (task.h). */
+#include <string.h>
+#include <time.h>
+
+#include "core/err.h"
+#include "engine/task.h"
+
+#define TASK_ARENA_CHUNK	(64 * 1024)
+#define TASK_SYM_CHUNK		(8 * 1024)
+
+uint64_t
+task_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+int
+task_init(struct mg_task *t, const struct symbol_table *symtab, const uint8_t *msg,
+    size_t len, const struct mg_envelope *env, size_t arena_max)
+{
+	memset(t, 0, sizeof(*t));
+	t->raw = msg;
+	t->len = len;
+	t->env = env;
+	t->symtab = symtab;
+	t->task_deadline = t->check_deadline = UINT64_MAX;
+	if ((t->arena = mg_arena_new(TASK_ARENA_CHUNK, arena_max)) == NULL ||
+	    (t->sym_arena = mg_arena_new(TASK_SYM_CHUNK, 0)) == NULL) {
+		task_clear(t);
+		return -MG_ENOMEM;
+	}
+	return 0;
+}
+
+void
+task_clear(struct mg_task *t)
+{
+	t->arena = mg_arena_free(t->arena);
+	t->sym_arena = mg_arena_free(t->sym_arena);
+	t->symbols = NULL;
+	t->nsymbols = 0;
+	t->msg = NULL;
+}
+
+const struct task_symbol *
+mg_task_symbol_get(const struct mg_task *t, const char *name)
+{
+	for (size_t i = 0; i < t->nsymbols; i++)
+		if (strcmp(t->symbols[i].name, name) == 0)
+			return &t->symbols[i];
+	return NULL;
+}
+
+/* A new symbol at the end of the array, which grows by doubling (the old
+ * copy stays in the arena: at most as much again). */
+static struct task_symbol *
+task_symbol_new(struct mg_task *t, const char *name)
+{
+	const struct symbol_def *d = symbol_find(t->symtab, name);
+	struct task_symbol *s;
+	size_t n = t->nsymbols;
+
+	if (n == TASK_MAX_SYMBOLS)
+		return NULL;
+	if (n == 0 || (n >= 8 && (n & (n - 1)) == 0)) {
+		size_t cap = n == 0 ? 8 : n * 2;
+		struct task_symbol *a = mg_arena_alloc(t->sym_arena, cap * sizeof(*a));
+		if (a == NULL)
+			return NULL;
+		if (n)
+			memcpy(a, t->symbols, n * sizeof(*a));
+		t->symbols = a;
+	}
+	s = &t->symbols[t->nsymbols];
+	memset(s, 0, sizeof(*s));
+	if ((s->name = mg_arena_strndup(t->sym_arena, name, strlen(name))) == NULL)
+		return NULL;
+	if (d != NULL) {
+		s->score = d->score;
+		s->category = d->category;
+		s->force = d->force;
+	}
+	t->nsymbols++;
+	return s;
+}
+
+static int
+task_symbol_option(struct mg_task *t, struct task_symbol *s, const char *option)
+{
+	size_t len = strlen(option);
+
+	if (len > TASK_MAX_OPTION_LEN) {
+		len = TASK_MAX_OPTION_LEN;
+		while (len > 0 && ((unsigned char)option[len] & 0xc0) == 0x80)
+			len--;
+	}
+	for (size_t i = 0; i < s->noptions; i++)
+		if (strncmp(s->options[i], option, len) == 0 && s->options[i][len] == '\0')
+			return 0;
+	if (s->noptions == TASK_MAX_OPTIONS)
+		return 0;
+	if ((s->options[s->noptions] = mg_arena_strndup(t->sym_arena, option, len)) == NULL)
+		return -MG_ENOMEM;
+	s->noptions++;
+	return 0;
+}
+
+int
+mg_task_symbol(struct mg_task *t, const char *name, const char *option)
+{
+	struct task_symbol *s = (struct task_symbol *)mg_task_symbol_get(t, name);
+
+	if (s == NULL && (s = task_symbol_new(t, name)) == NULL)
+		return t->nsymbols == TASK_MAX_SYMBOLS ? -MG_ELIMIT : -MG_ENOMEM;
+	return option != NULL ? task_symbol_option(t, s, option) : 0;
+}
+
+bool
+mg_task_expired(const struct mg_task *t)
+{
+	return task_now() >= t->check_deadline;
+}

@@ -1,0 +1,66 @@
+/* A task is one message being scanned: the raw bytes, the arena in which
+ * everything parsed lives, the parsed and analysed mime_msg, the symbols
+ * the checks add, and the deadlines checks poll. This is the interface
+ * the checks see (with engine/check.h). */
+#ifndef MG_ENGINE_TASK_H
+#define MG_ENGINE_TASK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/arena.h"
+#include "engine/engine.h"
+#include "engine/symbol.h"
+#include "mime/mime.h"
+
+#define TASK_MAX_SYMBOLS	512	/* distinct symbols per message */
+#define TASK_MAX_OPTIONS	8	/* options kept per symbol */
+#define TASK_MAX_OPTION_LEN	256	/* bytes of one option (cut at a UTF-8 boundary) */
+
+struct task_symbol {
+	const char	*name;
+	double		 score;
+	enum mg_category category;
+	enum mg_verdict_action force;
+	const char	*options[TASK_MAX_OPTIONS];
+	size_t		 noptions;
+};
+
+struct mg_task {
+	const uint8_t	*raw;		/* the message, borrowed */
+	size_t		 len;
+	const struct mg_envelope *env;	/* may be NULL */
+	struct mg_arena	*arena;		/* parse and analysis, bounded */
+	struct mime_msg	*msg;		/* NULL when parsing failed */
+	/* private to the engine: */
+	const struct symbol_table *symtab;
+	struct mg_arena	*sym_arena;	/* symbols; handed over to the result */
+	struct task_symbol *symbols;
+	size_t		 nsymbols;
+	uint64_t	 task_deadline;	/* task_now() clock */
+	uint64_t	 check_deadline;
+};
+
+/* Monotonic nanoseconds. */
+uint64_t task_now(void);
+
+/* Fills t (zeroed first) with two new arenas: arena_max bounds the
+ * message's arena. 0 or -MG_ENOMEM. */
+int	task_init(struct mg_task *, const struct symbol_table *, const uint8_t *msg,
+	    size_t len, const struct mg_envelope *, size_t arena_max);
+/* Frees both arenas (the symbols' one unless it was taken). */
+void	task_clear(struct mg_task *);
+
+/* Adds symbol name with its configured score (0 and no category for a name
+ * not in the table), once per message: later calls only add option (may be
+ * NULL; duplicates and options past TASK_MAX_OPTIONS are dropped, long ones
+ * cut). 0, -MG_ELIMIT (too many symbols) or -MG_ENOMEM. */
+int	mg_task_symbol(struct mg_task *, const char *name, const char *option);
+/* The symbol named name if it fired, or NULL. */
+const struct task_symbol *mg_task_symbol_get(const struct mg_task *, const char *name);
+/* True once the running check's deadline (or the task's) has passed: long
+ * loops in checks poll it and return -MG_ETIMEOUT. */
+bool	mg_task_expired(const struct mg_task *);
+
+#endif
