@@ -287,6 +287,8 @@ attach_visual_name(struct mg_arena *a, const char *name)
 	if (U_FAILURE(err))
 		return mg_arena_strndup(a, "", 0);
 	u_strToUTF8(NULL, 0, &n8, vis, nvis, &err);
+	if ((err != U_BUFFER_OVERFLOW_ERROR && U_FAILURE(err)) || n8 < 0)
+		return mg_arena_strndup(a, "", 0);	/* e.g. an unpaired surrogate */
 	err = U_ZERO_ERROR;
 	if ((out = mg_arena_alloc(a, (size_t)n8 + 1)) == NULL)
 		return NULL;
