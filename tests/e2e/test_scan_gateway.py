@@ -2,6 +2,7 @@
 as an X-Mailgate-Verdict header, the symbols reach the message log, and a
 verdict of reject is refused at end of data."""
 import json
+import signal
 import smtplib
 
 import mg
@@ -44,3 +45,17 @@ def test_verdict_header_and_symbols_in_the_log(gateway, sink):
         return [r for r in rows if "HTML_HIDDEN_DISPLAY_NONE" in (r.get("symbols") or "")]
     rows = mg.wait_until(logged, 30, "symbols in the message log")
     assert rows[0]["verdict"] in ("clean", "spam", "phishing")
+
+
+def test_reload_swaps_the_engine_settings(gateway, sink):
+    """SIGHUP gives scand a new engine: a score set to 0 lets GTUBE through."""
+    with open(gateway.conf) as f:
+        text = f.read()
+    with open(gateway.conf, "w") as f:
+        f.write(text + '\nengine = { scores = { GTUBE = 0.0; }; };\n')
+    gateway.proc.send_signal(signal.SIGHUP)
+    mg.wait_until(lambda: "scand reload status=ok" in gateway.log(), 20, "scand reload")
+    mg.send(gateway, ["bob@example.test"], mg.simple_message("gtube", body=f"{GTUBE}\r\n"))
+    sink.wait_count(1)
+    verdict = sink.messages[0].msg["X-Mailgate-Verdict"]
+    assert "GTUBE(0.00)" in verdict and verdict.startswith("clean"), verdict
