@@ -9,6 +9,7 @@
 
 #include <openssl/evp.h>
 
+#include "core/bitname.h"
 #include "core/err.h"
 #include "mime/attach_int.h"
 
@@ -204,10 +205,5 @@ static const char *const flag_names[] = {
 const char *
 attach_flag_name(unsigned flag)
 {
-	size_t i;
-
-	for (i = 0; i < sizeof(flag_names) / sizeof(flag_names[0]); i++)
-		if (flag == 1u << i)
-			return flag_names[i];
-	return NULL;
+	return mg_bit_name(flag_names, sizeof(flag_names) / sizeof(flag_names[0]), flag);
 }

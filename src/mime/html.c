@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/bitname.h"
 #include "core/arena.h"
 #include "core/buf.h"
 #include "mime/html_int.h"
@@ -25,12 +26,7 @@ static const char *const hidden_names[HTML_HID_COUNT] = {
 const char *
 html_hidden_name(unsigned reason)
 {
-	unsigned i;
-
-	for (i = 0; i < HTML_HID_COUNT; i++)
-		if (reason == 1u << i)
-			return hidden_names[i];
-	return NULL;
+	return mg_bit_name(hidden_names, HTML_HID_COUNT, reason);
 }
 
 void

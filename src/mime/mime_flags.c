@@ -2,6 +2,7 @@
  * MIME_<NAME>, and `mailgate parse` prints them. */
 #include <stddef.h>
 
+#include "core/bitname.h"
 #include "mime/mime.h"
 
 static const char *const flag_names[MIME_F_COUNT] = {
@@ -16,10 +17,5 @@ static const char *const flag_names[MIME_F_COUNT] = {
 const char *
 mime_flag_name(uint64_t flag)
 {
-	unsigned bit;
-
-	if (flag == 0 || (flag & (flag - 1)) != 0)
-		return NULL;
-	bit = (unsigned)__builtin_ctzll(flag);
-	return bit < MIME_F_COUNT ? flag_names[bit] : NULL;
+	return mg_bit_name(flag_names, MIME_F_COUNT, flag);
 }

@@ -12,6 +12,7 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include "core/bitname.h"
 #include "core/err.h"
 #include "mime/url_int.h"
 
@@ -62,12 +63,7 @@ needs_escape(unsigned char c)
 const char *
 url_flag_name(unsigned flag)
 {
-	unsigned i;
-
-	for (i = 0; i < URL_F_COUNT; i++)
-		if (flag == 1u << i)
-			return url_flag_names[i];
-	return NULL;
+	return mg_bit_name(url_flag_names, URL_F_COUNT, flag);
 }
 
 int
