@@ -27,6 +27,7 @@ asan:
 
 bench: build
 	/usr/bin/python3 bench/smtp_throughput.py --build $(BUILD)
+	/usr/bin/python3 bench/scan_throughput.py --build $(BUILD)
 
 fuzz: bootstrap
 	cmake --preset fuzz >/dev/null
