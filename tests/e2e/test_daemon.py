@@ -129,3 +129,14 @@ def test_second_daemon_on_same_spool_refused(gateway, sink):
     assert s.getreply()[0] == 250
     s.quit()
     sink.wait_count(1)
+
+
+def test_check_refuses_unknown_engine_symbol(tmp_path):
+    conf = tmp_path / "engine.conf"
+    conf.write_text('spool = "s";\nstore = "d/x.db";\n'
+                    'listeners = ( { address = "127.0.0.1:2525"; } );\n'
+                    'domains = ( { name = "example.test"; route = "h"; } );\n'
+                    'engine = { scores = { NO_SUCH_SYMBOL = 1.0; }; };\n')
+    r = subprocess.run([mg.MAILGATED, "-c", str(conf), "-t"], capture_output=True, text=True)
+    assert r.returncode == 1
+    assert f"{conf}:5: unknown symbol 'NO_SUCH_SYMBOL'" in r.stderr, r.stderr
