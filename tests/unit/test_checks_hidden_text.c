@@ -8,26 +8,12 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "check_fixture.h"
 #include "checks/hidden_text.h"
 #include "core/err.h"
 #include "mime/html.h"
 
 #define MAXRUNS	3
-
-static void
-symbols_text(const struct mg_task *t, char *out, size_t outlen)
-{
-	size_t n = 0;
-
-	out[0] = '\0';
-	for (size_t i = 0; i < t->nsymbols && n < outlen; i++) {
-		const struct task_symbol *s = &t->symbols[i];
-		n += (size_t)snprintf(out + n, outlen - n, "%s%s", i ? " " : "", s->name);
-		for (size_t j = 0; j < s->noptions && n < outlen; j++)
-			n += (size_t)snprintf(out + n, outlen - n, "%c%s", j ? '|' : '=',
-			    s->options[j]);
-	}
-}
 
 static void
 test_hidden_text(void **state)
