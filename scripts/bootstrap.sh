@@ -11,7 +11,7 @@ libevent-dev libssl-dev libconfig-dev libjansson-dev libsqlite3-dev
 libunbound-dev libcmocka-dev
 libicu-dev libidn2-dev libpsl-dev publicsuffix libmagic-dev libarchive-dev
 python3 python3-pytest python3-aiosmtpd python3-dnslib
-openssl sqlite3
+openssl sqlite3 zstd tar
 "
 
 missing=""
