@@ -52,6 +52,11 @@ static const struct conf_num conf_nums[] = {
 	NUM32("queue", queue, mx_port, 25, 1, 65535),
 	NUM32("resolver", resolver, timeout, 5, 1, 60),
 	{ "scan", "workers", offsetof(struct mg_conf, scan_workers), 4, 2, 1, 64 },
+	NUM32("engine.mime", engine.mime, max_header_len, 64u << 10, 1024, 16u << 20),
+	NUM32("engine.mime", engine.mime, max_headers, 1024, 16, 100000),
+	NUM32("engine.mime", engine.mime, max_depth, 32, 1, 256),
+	NUM32("engine.mime", engine.mime, max_parts, 1024, 1, 100000),
+	NUM64("engine.mime", engine.mime, max_decoded, 64u << 20, 1u << 20, 2048ull << 20),
 };
 
 static const char *const top_keys[] = { "hostname", "user", "spool", "store",
@@ -412,6 +417,18 @@ conf_engine_defaults(struct conf_engine *e)
 	memset(e, 0, sizeof(*e));
 	for (size_t i = 0; i < sizeof(conf_reals) / sizeof(conf_reals[0]); i++)
 		*(double *)((char *)e + conf_reals[i].off) = conf_reals[i].def;
+	/* engine.mime: the defaults of the numeric table, one place for both */
+	for (size_t i = 0; i < sizeof(conf_nums) / sizeof(conf_nums[0]); i++) {
+		const struct conf_num *n = &conf_nums[i];
+		void *dst = (char *)e + (n->off - offsetof(struct mg_conf, engine));
+
+		if (strcmp(n->group, "engine.mime") != 0)
+			continue;
+		if (n->width == 8)
+			*(uint64_t *)dst = n->def;
+		else
+			*(uint32_t *)dst = (uint32_t)n->def;
+	}
 }
 
 /* An integer or a float setting as a double; -1 when it is neither. */
@@ -505,7 +522,7 @@ static int
 conf_load_engine(struct conf_ctx *cx, struct mg_conf *c)
 {
 	static const char *const keys[] = { "thresholds", "task_timeout", "check_timeout",
-		"scores", NULL };
+		"scores", "mime", NULL };
 	const config_setting_t *eng = config_lookup(cx->cfg, "engine"), *sc;
 	int n;
 
@@ -556,9 +573,10 @@ conf_load(const char *path, char *err, size_t errlen)
 	if (conf_base_dir(&cx) < 0 ||
 	    conf_check_keys(&cx, config_root_setting(&cfg), top_keys, NULL) < 0 ||
 	    conf_load_misc(&cx, c) < 0 || conf_load_files(&cx, c) < 0 ||
+	    conf_load_engine(&cx, c) < 0 ||	/* its defaults first: numbers fill engine.mime */
 	    conf_load_numbers(&cx, c) < 0 || conf_load_listeners(&cx, c) < 0 ||
 	    conf_load_domains(&cx, c) < 0 || conf_load_outbound(&cx, c) < 0 ||
-	    conf_load_trusted(&cx, c) < 0 || conf_load_engine(&cx, c) < 0)
+	    conf_load_trusted(&cx, c) < 0)
 		goto fail;
 	free(cx.base);
 	config_destroy(&cfg);

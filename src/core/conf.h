@@ -107,7 +107,17 @@ struct conf_symbol {
 	int		 line;
 };
 
+/* Ceilings of the MIME parser for one message (engine.mime). */
+struct conf_mime {
+	uint32_t	 max_header_len;	/* bytes of one header section */
+	uint32_t	 max_headers;		/* fields per section */
+	uint32_t	 max_depth;		/* nesting of multipart/message */
+	uint32_t	 max_parts;		/* parts in the whole tree */
+	uint64_t	 max_decoded;		/* bytes decoded from one message */
+};
+
 struct conf_engine {
+	struct conf_mime mime;
 	double		 tag, quarantine, reject;	/* score thresholds */
 	double		 task_timeout;		/* seconds for a whole scan */
 	double		 check_timeout;		/* seconds for one check */

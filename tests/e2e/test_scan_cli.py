@@ -155,6 +155,19 @@ def test_configured_scores(tmp_path):
     assert f"{bad}:7: unknown symbol 'NO_SUCH' in engine.scores" in proc.stderr
 
 
+def test_configured_parse_limits(tmp_path):
+    msgs = tmp_path / "msgs"
+    msgs.mkdir()
+    parts = "".join(f"--b\r\nContent-Type: text/plain\r\n\r\npart {i}\r\n" for i in range(5))
+    write(msgs, "five", "From: a@b.test\r\nSubject: parts\r\nMIME-Version: 1.0\r\n"
+          "Content-Type: multipart/mixed; boundary=b\r\n\r\n" + parts + "--b--\r\n")
+    res, _ = scan_json(str(msgs))
+    assert "MIME_PARTS_LIMIT" not in symbols(res["five"])
+    conf = gateway_conf(tmp_path, "engine = { mime = { max_parts = 3; }; };\n")
+    res, _ = scan_json("-c", conf, str(msgs))
+    assert "MIME_PARTS_LIMIT" in symbols(res["five"])
+
+
 def test_parse_json(tmp_path):
     doc = json.loads(run("parse", write(tmp_path, "att", ATTACHMENT)).stdout)
     assert {"name": "Subject", "value": "your invoice"} in doc["headers"]

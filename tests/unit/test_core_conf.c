@@ -49,6 +49,9 @@ test_defaults(void **state)
 	assert_int_equal(c->queue.retry_min, 60);
 	assert_int_equal(c->queue.retry_max, 3600);
 	assert_int_equal(c->queue.lifetime, 432000);
+	assert_int_equal(c->engine.mime.max_parts, 1024);
+	assert_int_equal(c->engine.mime.max_header_len, 64 * 1024);
+	assert_true(c->engine.mime.max_decoded == 64u << 20);
 	assert_int_equal(c->nlisteners, 1);
 	assert_int_equal(c->listeners[0].port, 2525);
 	assert_int_equal(c->listeners[0].role, CONF_ROLE_INBOUND);
@@ -111,6 +114,10 @@ test_errors(void **state)
 		{ MINIMAL "scan = { workers = 99; };\n",
 		  ":5: scan.workers = 99 is out of range [1, 64]" },
 		{ MINIMAL "scan = { threads = 2; };\n", ":5: unknown setting 'threads'" },
+		{ MINIMAL "engine = { mime = { max_parts = 0; }; };\n",
+		  ":5: engine.mime.max_parts = 0 is out of range [1, 100000]" },
+		{ MINIMAL "engine = { mime = { max_partz = 9; }; };\n",
+		  ":5: unknown setting 'max_partz'" },
 		{ MINIMAL "trusted_networks = [ \"10.0.0.0/33\" ];\n",
 		  ":5: trusted network '10.0.0.0/33' is not an address or CIDR" },
 		{ MINIMAL "outbound = { route = \"smart:host:25\"; };\n",
