@@ -1,10 +1,15 @@
-/* Shared by the unit tests of the checks: the symbols a task collected, as
- * one comparable string "NAME=opt|opt NAME=..." in the order they fired. */
+/* Shared by the unit tests of the checks: the default symbol table, and
+ * one check run on a hand-built message compared, as the string
+ * "NAME=opt|opt NAME=..." in firing order, with what the case wants. */
 #ifndef MG_TESTS_CHECK_FIXTURE_H
 #define MG_TESTS_CHECK_FIXTURE_H
 
 #include <stdio.h>
+#include <string.h>
 
+#include "core/conf.h"
+#include "engine/check.h"
+#include "engine/symbol.h"
 #include "engine/task.h"
 
 static inline void
@@ -20,6 +25,39 @@ symbols_text(const struct mg_task *t, char *out, size_t outlen)
 			n += (size_t)snprintf(out + n, outlen - n, "%c%s", j ? '|' : '=',
 			    s->options[j]);
 	}
+}
+
+/* The symbol table of a configuration without an engine group. */
+static inline void
+default_symbols(struct symbol_table *st)
+{
+	struct mg_conf conf = { 0 };
+	char err[256];
+
+	conf_engine_defaults(&conf.engine);
+	if (symbol_table_load(st, &conf, err, sizeof(err)) != 0)
+		fail_msg("default symbol table: %s", err);
+}
+
+/* Runs check c on msg; fails case i unless the symbols are exactly want
+ * and each has a default score. */
+static inline void
+expect_symbols(const struct mg_check *c, const struct symbol_table *st,
+    struct mime_msg *msg, size_t i, const char *want)
+{
+	struct mg_task t;
+	char got[2048];
+
+	assert_int_equal(task_init(&t, st, (const uint8_t *)"", 0, NULL, 1 << 20), 0);
+	t.msg = msg;
+	assert_int_equal(c->scan(NULL, &t), 0);
+	symbols_text(&t, got, sizeof(got));
+	if (strcmp(got, want) != 0)
+		fail_msg("case %zu: got \"%s\", want \"%s\"", i, got, want);
+	for (size_t j = 0; j < t.nsymbols; j++)
+		if (symbol_find(st, t.symbols[j].name) == NULL)
+			fail_msg("case %zu: %s has no default score", i, t.symbols[j].name);
+	task_clear(&t);
 }
 
 #endif

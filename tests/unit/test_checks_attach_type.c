@@ -43,12 +43,9 @@ test_attach_type(void **state)
 		  ATT_F_CORRUPT_ARCHIVE, { { 0 } },
 		  "ATT_BOMB=bomb.zip ATT_DEPTH_LIMIT=bomb.zip ATT_CORRUPT_ARCHIVE=bomb.zip" },
 	};
-	struct mg_conf conf = { 0 };
 	struct symbol_table st;
-	char err[256], got[2048];
 
-	conf_engine_defaults(&conf.engine);
-	assert_int_equal(symbol_table_load(&st, &conf, err, sizeof(err)), 0);
+	default_symbols(&st);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct attach_member members[MAXM] = { 0 };
 		struct mime_attachment att = { .name = cases[i].name,
@@ -57,23 +54,13 @@ test_attach_type(void **state)
 			.is_attachment = true, .att = &att };
 		struct mime_part *parts[] = { &root };
 		struct mime_msg msg = { .root = &root, .parts = parts, .nparts = 1 };
-		struct mg_task t;
 
 		for (size_t j = 0; j < MAXM && cases[i].members[j].path; j++) {
 			members[j].path = cases[i].members[j].path;
 			members[j].flags = cases[i].members[j].flags;
 			att.nmembers++;
 		}
-		assert_int_equal(task_init(&t, &st, (const uint8_t *)"", 0, NULL, 1 << 20), 0);
-		t.msg = &msg;
-		assert_int_equal(check_attach_type.scan(NULL, &t), 0);
-		symbols_text(&t, got, sizeof(got));
-		if (strcmp(got, cases[i].want) != 0)
-			fail_msg("case %zu: got \"%s\", want \"%s\"", i, got, cases[i].want);
-		for (size_t j = 0; j < t.nsymbols; j++)
-			if (symbol_find(&st, t.symbols[j].name) == NULL)
-				fail_msg("case %zu: %s has no default score", i, t.symbols[j].name);
-		task_clear(&t);
+		expect_symbols(&check_attach_type, &st, &msg, i, cases[i].want);
 	}
 	symbol_table_clear(&st);
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "check_fixture.h"
 #include "checks/gtube.h"
 #include "core/err.h"
 
@@ -28,12 +29,9 @@ test_gtube(void **state)
 		  "-ANTI-UBE-TEST-EMAIL*C.34X\r\n", "nothing here", false },
 		{ "Subject: test\r\n\r\n", NULL, false },
 	};
-	struct mg_conf conf = { 0 };
 	struct symbol_table st;
-	char err[256];
 
-	conf_engine_defaults(&conf.engine);
-	assert_int_equal(symbol_table_load(&st, &conf, err, sizeof(err)), 0);
+	default_symbols(&st);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const char *raw = cases[i].raw, *body = strstr(raw, "\r\n\r\n") + 4;
 		struct mime_part p[2] = {

@@ -43,12 +43,9 @@ test_hidden_text(void **state)
 		  "HTML_HIDDEN_OPACITY=x HTML_HIDDEN_RATIO=hidden 300 visible 16" },
 		{ { { "x", HTML_HID_OPACITY } }, "short", 199, "HTML_HIDDEN_OPACITY=x" },
 	};
-	struct mg_conf conf = { 0 };
 	struct symbol_table st;
-	char err[256], got[2048];
 
-	conf_engine_defaults(&conf.engine);
-	assert_int_equal(symbol_table_load(&st, &conf, err, sizeof(err)), 0);
+	default_symbols(&st);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct html_hidden_run runs[MAXRUNS] = { 0 };
 		struct mime_html h = { .visible = cases[i].visible,
@@ -57,7 +54,6 @@ test_hidden_text(void **state)
 		struct mime_part root = { .type = "text", .subtype = "html", .html = &h };
 		struct mime_part *parts[] = { &root };
 		struct mime_msg msg = { .root = &root, .parts = parts, .nparts = 1 };
-		struct mg_task t;
 
 		for (size_t j = 0; j < MAXRUNS && cases[i].runs[j].text; j++) {
 			runs[j].text = cases[i].runs[j].text;
@@ -66,13 +62,7 @@ test_hidden_text(void **state)
 			h.hidden_reasons |= runs[j].reasons;
 			h.nhidden++;
 		}
-		assert_int_equal(task_init(&t, &st, (const uint8_t *)"", 0, NULL, 1 << 20), 0);
-		t.msg = &msg;
-		assert_int_equal(check_hidden_text.scan(NULL, &t), 0);
-		symbols_text(&t, got, sizeof(got));
-		if (strcmp(got, cases[i].want) != 0)
-			fail_msg("case %zu: got \"%s\", want \"%s\"", i, got, cases[i].want);
-		task_clear(&t);
+		expect_symbols(&check_hidden_text, &st, &msg, i, cases[i].want);
 	}
 	symbol_table_clear(&st);
 }
@@ -82,17 +72,14 @@ test_hidden_text(void **state)
 static void
 test_every_reason_scored(void **state)
 {
-	struct mg_conf conf = { 0 };
 	struct symbol_table st;
 	struct mime_html h = { .visible = "", .hidden_reasons = (1u << HTML_HID_COUNT) - 1 };
 	struct mime_part root = { .type = "text", .subtype = "html", .html = &h };
 	struct mime_part *parts[] = { &root };
 	struct mime_msg msg = { .root = &root, .parts = parts, .nparts = 1 };
 	struct mg_task t;
-	char err[256];
 
-	conf_engine_defaults(&conf.engine);
-	assert_int_equal(symbol_table_load(&st, &conf, err, sizeof(err)), 0);
+	default_symbols(&st);
 	assert_int_equal(task_init(&t, &st, (const uint8_t *)"", 0, NULL, 1 << 20), 0);
 	t.msg = &msg;
 	assert_int_equal(check_hidden_text.scan(NULL, &t), 0);

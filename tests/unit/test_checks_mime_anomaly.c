@@ -29,12 +29,9 @@ test_mime_anomaly(void **state)
 		{ { 0, 0, 0 }, MIME_F_PARTS_LIMIT, "MIME_PARTS_LIMIT" },
 		{ { MIME_F_NUL_BYTES, 0, 0 }, MIME_F_NUL_BYTES, "MIME_NUL_BYTES=part 0 multipart/mixed" },
 	};
-	struct mg_conf conf = { 0 };
 	struct symbol_table st;
-	char err[256], got[2048];
 
-	conf_engine_defaults(&conf.engine);
-	assert_int_equal(symbol_table_load(&st, &conf, err, sizeof(err)), 0);
+	default_symbols(&st);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct mime_part p[3] = {
 			{ .index = 0, .type = "multipart", .subtype = "mixed" },
@@ -44,19 +41,12 @@ test_mime_anomaly(void **state)
 		struct mime_part *parts[] = { &p[0], &p[1], &p[2] };
 		struct mime_msg msg = { .root = &p[0], .parts = parts, .nparts = 3,
 			.flags = cases[i].msg_only };
-		struct mg_task t;
 
 		for (int j = 0; j < 3; j++) {
 			p[j].flags = cases[i].part_flags[j];
 			msg.flags |= p[j].flags;
 		}
-		assert_int_equal(task_init(&t, &st, (const uint8_t *)"", 0, NULL, 1 << 20), 0);
-		t.msg = &msg;
-		assert_int_equal(check_mime_anomaly.scan(NULL, &t), 0);
-		symbols_text(&t, got, sizeof(got));
-		if (strcmp(got, cases[i].want) != 0)
-			fail_msg("case %zu: got \"%s\", want \"%s\"", i, got, cases[i].want);
-		task_clear(&t);
+		expect_symbols(&check_mime_anomaly, &st, &msg, i, cases[i].want);
 	}
 	symbol_table_clear(&st);
 }
@@ -65,16 +55,13 @@ test_mime_anomaly(void **state)
 static void
 test_every_flag_scored(void **state)
 {
-	struct mg_conf conf = { 0 };
 	struct symbol_table st;
 	struct mime_part root = { .type = "text", .subtype = "plain" };
 	struct mime_part *parts[] = { &root };
 	struct mime_msg msg = { .root = &root, .parts = parts, .nparts = 1 };
 	struct mg_task t;
-	char err[256];
 
-	conf_engine_defaults(&conf.engine);
-	assert_int_equal(symbol_table_load(&st, &conf, err, sizeof(err)), 0);
+	default_symbols(&st);
 	root.flags = msg.flags = (1ull << MIME_F_COUNT) - 1;
 	assert_int_equal(task_init(&t, &st, (const uint8_t *)"", 0, NULL, 1 << 20), 0);
 	t.msg = &msg;
