@@ -14,6 +14,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "test_util.h"
 #include <archive.h>
 #include <archive_entry.h>
 
@@ -23,8 +24,6 @@
 #define L(s)		(const uint8_t *)(s), sizeof(s) - 1
 #define OUT_MAX		(4 * 1024 * 1024)
 static struct attach_ctx *ctx;
-static unsigned failures;
-
 static void put(char *, size_t, const char *, ...) __attribute__((format(printf, 3, 4)));
 
 static void
@@ -53,25 +52,6 @@ put_flags(char *buf, size_t cap, unsigned flags)
 	}
 	if (first)
 		put(buf, cap, "-");
-}
-
-static void
-check_str(const char *what, const char *got, const char *want)
-{
-	if (strcmp(got, want) != 0) {
-		print_error("%s:\n  got:  %s\n  want: %s\n", what, got, want);
-		failures++;
-	}
-}
-
-static void
-check_failures(void)
-{
-	unsigned n = failures;
-
-	failures = 0;
-	if (n > 0)
-		fail_msg("%u case(s) failed", n);
 }
 
 /* --- samples --- */

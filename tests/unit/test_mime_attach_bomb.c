@@ -74,15 +74,15 @@ check_bomb(struct mg_arena *a, const char *what, const char *name, struct blob b
 	render(got, sizeof(got), att);
 	if (att == NULL || !(att->flags & ATT_F_BOMB)) {
 		print_error("%s (%zu bytes): not flagged as a bomb:\n%s\n", what, b.len, got);
-		failures++;
+		test_failures++;
 	}
 	if (dt > 1.0) {
 		print_error("%s: took %.2f s\n", what, dt);
-		failures++;
+		test_failures++;
 	}
 	if (max_rss_kib() - rss > 16 * 1024) {
 		print_error("%s: peak memory grew by %ld KiB\n", what, max_rss_kib() - rss);
-		failures++;
+		test_failures++;
 	}
 	return att;
 }
@@ -209,7 +209,7 @@ test_corrupt(void **state)
 		render(got, sizeof(got), att);
 		if (att == NULL || !(att->flags & ATT_F_CORRUPT_ARCHIVE)) {
 			print_error("%s: not flagged corrupt:\n%s\n", cases[i].what, got);
-			failures++;
+			test_failures++;
 		}
 	}
 	for (i = 7; i < sizeof(cases) / sizeof(cases[0]); i++)

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "test_util.h"
 #include "core/buf.h"
 #include "core/err.h"
 #include "mime/mime.h"
@@ -46,24 +47,6 @@
 /* 한글 */
 #define KO_EUC	"\xc7\xd1\xb1\xdb"
 #define KO_UTF8	"\xed\x95\x9c\xea\xb8\x80"
-
-static const char *
-esc(const uint8_t *s, size_t n)
-{
-	static char buf[2][2048];
-	static int k;
-	char *b = buf[k++ % 2];
-	size_t i, o = 0;
-
-	for (i = 0; i < n && o + 5 < sizeof(buf[0]); i++) {
-		if (s[i] >= 0x20 && s[i] < 0x7f && s[i] != '\\')
-			b[o++] = (char)s[i];
-		else
-			o += (size_t)snprintf(b + o, sizeof(buf[0]) - o, "\\x%02x", s[i]);
-	}
-	b[o] = '\0';
-	return b;
-}
 
 static void
 test_convert(void **state)

@@ -10,28 +10,10 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "test_util.h"
 #include "mime/mime_decode.h"
 
 #define L(s)	s, sizeof(s) - 1
-
-/* s[0..n) with bytes outside printable ASCII as \xNN, in a static buffer. */
-static const char *
-esc(const uint8_t *s, size_t n)
-{
-	static char buf[4][1024];
-	static int k;
-	char *b = buf[k++ % 4];
-	size_t i, o = 0;
-
-	for (i = 0; i < n && o + 5 < sizeof(buf[0]); i++) {
-		if (s[i] >= 0x20 && s[i] < 0x7f && s[i] != '\\')
-			b[o++] = (char)s[i];
-		else
-			o += (size_t)snprintf(b + o, sizeof(buf[0]) - o, "\\x%02x", s[i]);
-	}
-	b[o] = '\0';
-	return b;
-}
 
 struct dec_case {
 	const char	*in;

@@ -11,32 +11,13 @@
 #include <time.h>
 #include <cmocka.h>
 
+#include "test_util.h"
 #include "core/arena.h"
 #include "mime/mime.h"
 #include "mime/mime_charset.h"
 #include "mime/mime_header.h"
 
 #define L(s)	s, sizeof(s) - 1
-
-static const char *
-esc(const char *s, size_t n)
-{
-	static char buf[4][2048];
-	static int k;
-	char *b = buf[k++ % 4];
-	size_t i, o = 0;
-
-	for (i = 0; i < n && o + 5 < sizeof(buf[0]); i++) {
-		uint8_t c = (uint8_t)s[i];
-
-		if (c >= 0x20 && c < 0x7f && c != '\\')
-			b[o++] = (char)c;
-		else
-			o += (size_t)snprintf(b + o, sizeof(buf[0]) - o, "\\x%02x", c);
-	}
-	b[o] = '\0';
-	return b;
-}
 
 /* " NAME NAME" for each flag set. */
 static const char *

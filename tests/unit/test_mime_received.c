@@ -11,30 +11,10 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "test_util.h"
 #include "core/arena.h"
 #include "mime/mime.h"
 #include "mime/received.h"
-
-static unsigned failures;
-
-static void
-check_str(const char *what, const char *got, const char *want)
-{
-	if (strcmp(got, want) != 0) {
-		print_error("%s:\n  got:  %s\n  want: %s\n", what, got, want);
-		failures++;
-	}
-}
-
-static void
-check_failures(void)
-{
-	unsigned n = failures;
-
-	failures = 0;
-	if (n > 0)
-		fail_msg("%u case(s) failed", n);
-}
 
 /* A top-level part holding the given header values (NULL-terminated
  * names and values alternate). */
@@ -201,7 +181,7 @@ test_fields(void **state)
 		snprintf(what, sizeof(what), "field %zu (%s)", i, field_cases[i].label);
 		if (r == NULL || r->nhops != 1) {
 			print_error("%s: %s\n", what, r ? "not one hop" : "NULL");
-			failures++;
+			test_failures++;
 			continue;
 		}
 		render_hop(got, sizeof(got), &r->hops[0]);

@@ -1,0 +1,53 @@
+/* Helpers shared by the unit tests: printing bytes readably in failure
+ * messages, and table tests that report every failing case before failing. */
+#ifndef MG_TESTS_TEST_UTIL_H
+#define MG_TESTS_TEST_UTIL_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+/* s[0..n) with bytes outside printable ASCII as \xNN, in one of four
+ * rotating static buffers (so a message can show got and want). */
+static inline const char *
+esc(const void *p, size_t n)
+{
+	static char buf[4][2048];
+	static int k;
+	const uint8_t *s = p;
+	char *b = buf[k++ % 4];
+	size_t o = 0;
+
+	for (size_t i = 0; i < n && o + 5 < sizeof(buf[0]); i++) {
+		if (s[i] >= 0x20 && s[i] < 0x7f && s[i] != '\\')
+			b[o++] = (char)s[i];
+		else
+			o += (size_t)snprintf(b + o, sizeof(buf[0]) - o, "\\x%02x", s[i]);
+	}
+	b[o] = '\0';
+	return b;
+}
+
+/* Failing cases counted by check_str, reported together by check_failures. */
+static unsigned test_failures;
+
+static inline void
+check_str(const char *what, const char *got, const char *want)
+{
+	if (strcmp(got, want) != 0) {
+		print_error("%s:\n  got:  %s\n  want: %s\n", what, got, want);
+		test_failures++;
+	}
+}
+
+static inline void
+check_failures(void)
+{
+	unsigned n = test_failures;
+
+	test_failures = 0;
+	if (n > 0)
+		fail_msg("%u case(s) failed", n);
+}
+
+#endif
