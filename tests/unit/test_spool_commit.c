@@ -24,6 +24,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "test_util.h"
 #include "core/err.h"
 #include "core/id.h"
 #include "core/log.h"
@@ -34,12 +35,6 @@ struct fixture {
 	char		 dir[96];
 	struct spool	*spool;
 };
-
-static int
-rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	return remove(path);
-}
 
 static int
 setup(void **state)
@@ -61,7 +56,7 @@ teardown(void **state)
 	struct fixture *f = *state;
 
 	f->spool = spool_close(f->spool);
-	nftw(f->root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	remove_tree(f->root);
 	free(f);
 	return 0;
 }

@@ -13,7 +13,10 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
+
 #include <sqlite3.h>
+
+#include "test_util.h"
 
 #include "core/err.h"
 #include "core/log.h"
@@ -24,12 +27,6 @@ struct fixture {
 	char		 path[128];
 	struct store	*st;
 };
-
-static int
-rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	return remove(path);
-}
 
 static const struct store_message rows[] = {
 	{ 0x1000, 1000, false, "192.0.2.1", "mx.a.test", NULL, "alice@a.test",
@@ -69,7 +66,7 @@ teardown(void **state)
 	struct fixture *f = *state;
 
 	f->st = store_close(f->st);
-	nftw(f->root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	remove_tree(f->root);
 	free(f);
 	return 0;
 }

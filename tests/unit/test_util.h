@@ -3,6 +3,7 @@
 #ifndef MG_TESTS_TEST_UTIL_H
 #define MG_TESTS_TEST_UTIL_H
 
+#include <ftw.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -48,6 +49,22 @@ check_failures(void)
 	test_failures = 0;
 	if (n > 0)
 		fail_msg("%u case(s) failed", n);
+}
+
+static inline int
+remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+/* Removes a test's scratch directory and everything in it; 0 or -1. */
+static inline int
+remove_tree(const char *dir)
+{
+	return nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 #endif
