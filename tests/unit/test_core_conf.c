@@ -37,6 +37,21 @@ write_conf(const char *text)
 	return path;
 }
 
+/* Case i: text must be refused with an error containing want. */
+static void
+expect_error(size_t i, const char *text, const char *want)
+{
+	char err[512] = "";
+	struct mg_conf *c = conf_load(write_conf(text), err, sizeof(err));
+
+	if (c != NULL) {
+		conf_free(c);
+		fail_msg("case %zu: accepted, want error containing \"%s\"", i, want);
+	}
+	if (strstr(err, want) == NULL)
+		fail_msg("case %zu: got \"%s\", want it to contain \"%s\"", i, err, want);
+}
+
 static void
 test_defaults(void **state)
 {
@@ -164,20 +179,9 @@ test_errors(void **state)
 		{ MINIMAL "tls = { certificate = \"nope.pem\"; key = \"nope.key\"; };\n",
 		  ":5: cannot read " },
 	};
-	char err[512];
 
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct mg_conf *c;
-		err[0] = '\0';
-		c = conf_load(write_conf(cases[i].text), err, sizeof(err));
-		if (c != NULL) {
-			conf_free(c);
-			fail_msg("case %zu: accepted, want error containing \"%s\"", i, cases[i].want);
-		}
-		if (strstr(err, cases[i].want) == NULL)
-			fail_msg("case %zu: got \"%s\", want it to contain \"%s\"", i, err,
-			    cases[i].want);
-	}
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		expect_error(i, cases[i].text, cases[i].want);
 }
 
 static void
@@ -256,20 +260,9 @@ test_engine_errors(void **state)
 		{ MINIMAL "engine = { scores = { GTUBE = 1.0; GTUBE = 2.0; }; };\n",
 		  ":5: duplicate setting name" },
 	};
-	char err[512];
 
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct mg_conf *c;
-		err[0] = '\0';
-		c = conf_load(write_conf(cases[i].text), err, sizeof(err));
-		if (c != NULL) {
-			conf_free(c);
-			fail_msg("case %zu: accepted, want error containing \"%s\"", i, cases[i].want);
-		}
-		if (strstr(err, cases[i].want) == NULL)
-			fail_msg("case %zu: got \"%s\", want it to contain \"%s\"", i, err,
-			    cases[i].want);
-	}
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		expect_error(i, cases[i].text, cases[i].want);
 }
 
 static void
