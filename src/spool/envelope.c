@@ -14,7 +14,6 @@
 #include "spool/envelope.h"
 
 #define ENV_VERSION	1
-#define ENV_JSON_MAX	(32u * 1024 * 1024)	/* bytes of one envelope */
 #define ENV_RCPTS_MAX	100000u			/* recipients of one envelope */
 #define ENV_NOTIFY_MAX	0xfu			/* the four SMTP_NOTIFY_* bits */
 
@@ -441,7 +440,7 @@ envelope_decode(const uint8_t *json, size_t len, struct envelope *env)
 	int rc = -MG_EPROTO;
 
 	memset(env, 0, sizeof(*env));
-	if (len > ENV_JSON_MAX)
+	if (len > ENVELOPE_MAX_LEN)
 		return -MG_EPROTO;
 	root = json_loadb((const char *)json, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (root == NULL)

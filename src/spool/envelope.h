@@ -54,6 +54,9 @@ struct envelope {
 	size_t		 nrcpts;
 };
 
+/* The largest encoded envelope (bytes) that is written or read. */
+#define ENVELOPE_MAX_LEN	(32u * 1024 * 1024)
+
 /* Adds a recipient (strings are copied); 0 or -MG_ENOMEM. */
 int	envelope_add_rcpt(struct envelope *, const char *addr, const char *orcpt,
 	    unsigned notify);

@@ -21,7 +21,6 @@
 #define SPOOL_FILE_MODE		0640
 #define SPOOL_DIR_MODE		0750
 #define SPOOL_CREATE_TRIES	64
-#define SPOOL_ENV_MAX		(32u * 1024 * 1024)	/* as envelope.c reads */
 
 /* "ID", "ID.env", "ID.env.tmp" */
 #define NAME_MAX_LEN	(MG_ID_STRLEN + sizeof(".env.tmp"))
@@ -251,7 +250,7 @@ write_envelope(int dirfd, const char *name, bool trunc, const struct envelope *e
 	struct mg_buf b;
 	int fd, rc, flags = O_WRONLY | O_CREAT | O_CLOEXEC;
 
-	mg_buf_init(&b, SPOOL_ENV_MAX);
+	mg_buf_init(&b, ENVELOPE_MAX_LEN);
 	if ((rc = envelope_encode(env, &b)) < 0) {
 		log_err("%016" PRIx64 " spool envelope encode error=\"%s\"",
 		    env->id, mg_strerror(rc));
@@ -556,8 +555,8 @@ spool_env_load(struct spool *s, uint64_t id, struct envelope *out)
 		log_syserr("%016" PRIx64 " spool open envelope", id);
 		return -MG_EIO;
 	}
-	mg_buf_init(&b, SPOOL_ENV_MAX);
-	rc = read_file(fd, SPOOL_ENV_MAX, &b, id);
+	mg_buf_init(&b, ENVELOPE_MAX_LEN);
+	rc = read_file(fd, ENVELOPE_MAX_LEN, &b, id);
 	close(fd);
 	if (rc == 0 && (rc = envelope_decode(b.data, b.len, out)) < 0)
 		log_err("%016" PRIx64 " spool envelope malformed file=%s/queue/%s",
