@@ -16,7 +16,7 @@ int	cmd_queue(const struct mg_conf *conf, int argc, char **argv);
  * [--id QID] [--limit N] [--json] */
 int	cmd_log(const struct mg_conf *conf, int argc, char **argv);
 
-/* Helpers shared by the commands (cmd_queue.c). */
+/* Helpers shared by the commands (cli_text.c). */
 
 /* "2024-05-01T10:00:00Z" (UTC), or "-" for 0. */
 void	cli_format_time(time_t t, char *out, size_t outlen);
