@@ -10,6 +10,7 @@ build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev
 libevent-dev libssl-dev libconfig-dev libjansson-dev libsqlite3-dev
 libunbound-dev libcmocka-dev
 libicu-dev libidn2-dev libpsl-dev publicsuffix libmagic-dev libarchive-dev
+libhyperscan-dev libpcre2-dev libxxhash-dev
 python3 python3-pytest python3-aiosmtpd python3-dnslib
 openssl sqlite3 zstd tar
 "

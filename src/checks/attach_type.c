@@ -69,4 +69,4 @@ attach_type_scan(void *state, struct mg_task *t)
 	return 0;
 }
 
-const struct mg_check check_attach_type = { "attach_type", NULL, attach_type_scan, NULL };
+const struct mg_check check_attach_type = { .name = "attach_type", .scan = attach_type_scan };

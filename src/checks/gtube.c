@@ -32,4 +32,4 @@ gtube_scan(void *state, struct mg_task *t)
 	return 0;
 }
 
-const struct mg_check check_gtube = { "gtube", NULL, gtube_scan, NULL };
+const struct mg_check check_gtube = { .name = "gtube", .scan = gtube_scan };

@@ -111,4 +111,4 @@ hidden_text_scan(void *state, struct mg_task *t)
 	return mg_task_symbol(t, "HTML_HIDDEN_RATIO", option);
 }
 
-const struct mg_check check_hidden_text = { "hidden_text", NULL, hidden_text_scan, NULL };
+const struct mg_check check_hidden_text = { .name = "hidden_text", .scan = hidden_text_scan };

@@ -41,4 +41,4 @@ mime_anomaly_scan(void *state, struct mg_task *t)
 	return mime_anomaly_flags(t, m->flags & ~seen, NULL);
 }
 
-const struct mg_check check_mime_anomaly = { "mime_anomaly", NULL, mime_anomaly_scan, NULL };
+const struct mg_check check_mime_anomaly = { .name = "mime_anomaly", .scan = mime_anomaly_scan };

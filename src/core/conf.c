@@ -235,7 +235,7 @@ conf_load_listeners(struct conf_ctx *cx, struct mg_conf *c)
 }
 
 static int
-conf_load_auth(struct conf_ctx *cx, const config_setting_t *s, struct conf_route *r)
+conf_load_route_auth(struct conf_ctx *cx, const config_setting_t *s, struct conf_route *r)
 {
 	const config_setting_t *a = config_setting_get_member(s, "auth");
 
@@ -269,7 +269,7 @@ conf_load_route(struct conf_ctx *cx, const config_setting_t *s, bool allow_mx,
 	r->tls = (enum conf_tls_policy)tls;
 	if (spec == NULL || (allow_mx && strcasecmp(spec, "mx") == 0)) {
 		free(spec);
-		return conf_load_auth(cx, s, r);
+		return conf_load_route_auth(cx, s, r);
 	}
 	if (conf_parse_hostport(spec, 25, host, sizeof(host), &r->port) < 0) {
 		conf_fail(cx, config_setting_get_member(s, "route"),
@@ -280,7 +280,7 @@ conf_load_route(struct conf_ctx *cx, const config_setting_t *s, bool allow_mx,
 	free(spec);
 	if ((r->host = strdup(host)) == NULL)
 		return conf_fail(cx, NULL, "out of memory");
-	return conf_load_auth(cx, s, r);
+	return conf_load_route_auth(cx, s, r);
 fail:
 	free(spec);
 	return -1;
@@ -429,6 +429,49 @@ conf_engine_defaults(struct conf_engine *e)
 		else
 			*(uint32_t *)dst = (uint32_t)n->def;
 	}
+	e->network = true;
+	conf_auth_defaults(&e->auth);
+	conf_dkim_defaults(&e->dkim);
+	conf_rules_defaults(&e->rules);
+	conf_bayes_defaults(&e->bayes);
+	conf_model_defaults(&e->model);
+	conf_reputation_defaults(&e->reputation);
+}
+
+void
+conf_engine_free(struct conf_engine *e)
+{
+	for (size_t i = 0; i < e->nsymbols; i++)
+		free(e->symbols[i].name);
+	free(e->symbols);
+	conf_auth_free(&e->auth);
+	conf_dkim_free(&e->dkim);
+	conf_rules_free(&e->rules);
+	conf_bayes_free(&e->bayes);
+	conf_model_free(&e->model);
+	conf_reputation_free(&e->reputation);
+	memset(e, 0, sizeof(*e));
+}
+
+/* engine.network and the groups each anti-spam area loads itself. */
+static int
+conf_load_engine_areas(struct conf_ctx *cx, const config_setting_t *eng, struct conf_engine *e)
+{
+	const config_setting_t *net = config_setting_get_member(eng, "network");
+
+	if (net != NULL && config_setting_type(net) != CONFIG_TYPE_BOOL)
+		return conf_fail(cx, net, "engine.network must be true or false");
+	if (net != NULL)
+		e->network = config_setting_get_bool(net);
+	if (conf_load_auth(cx, config_setting_get_member(eng, "auth"), &e->auth) < 0 ||
+	    conf_load_dkim(cx, config_setting_get_member(eng, "dkim"), &e->dkim) < 0 ||
+	    conf_load_rules(cx, config_setting_get_member(eng, "rules"), &e->rules) < 0 ||
+	    conf_load_bayes(cx, config_setting_get_member(eng, "bayes"), &e->bayes) < 0 ||
+	    conf_load_model(cx, config_setting_get_member(eng, "model"), &e->model) < 0 ||
+	    conf_load_reputation(cx, config_setting_get_member(eng, "reputation"),
+	    &e->reputation) < 0)
+		return -1;
+	return 0;
 }
 
 /* An integer or a float setting as a double; -1 when it is neither. */
@@ -522,7 +565,8 @@ static int
 conf_load_engine(struct conf_ctx *cx, struct mg_conf *c)
 {
 	static const char *const keys[] = { "thresholds", "task_timeout", "check_timeout",
-		"scores", "mime", NULL };
+		"scores", "mime", "network", "auth", "dkim", "rules", "bayes", "model",
+		"reputation", NULL };
 	const config_setting_t *eng = config_lookup(cx->cfg, "engine"), *sc;
 	int n;
 
@@ -532,7 +576,8 @@ conf_load_engine(struct conf_ctx *cx, struct mg_conf *c)
 	if (!config_setting_is_group(eng))
 		return conf_fail(cx, eng, "'engine' must be a group { thresholds = ...; }");
 	if (conf_check_keys(cx, eng, keys, NULL) < 0 ||
-	    conf_load_engine_reals(cx, eng, &c->engine) < 0)
+	    conf_load_engine_reals(cx, eng, &c->engine) < 0 ||
+	    conf_load_engine_areas(cx, eng, &c->engine) < 0)
 		return -1;
 	if ((sc = config_setting_get_member(eng, "scores")) == NULL)
 		return 0;
@@ -622,9 +667,7 @@ conf_free(struct mg_conf *c)
 	free(c->tls_key);
 	free(c->tls_ca);
 	free(c->resolver.upstream);
-	for (size_t i = 0; i < c->engine.nsymbols; i++)
-		free(c->engine.symbols[i].name);
-	free(c->engine.symbols);
+	conf_engine_free(&c->engine);
 	free(c);
 	return NULL;
 }

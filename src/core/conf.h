@@ -9,6 +9,12 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "core/conf_auth.h"
+#include "core/conf_bayes.h"
+#include "core/conf_dkim.h"
+#include "core/conf_model.h"
+#include "core/conf_reputation.h"
+#include "core/conf_rules.h"
 #include "core/log.h"
 
 enum conf_role { CONF_ROLE_INBOUND, CONF_ROLE_OUTBOUND };
@@ -123,6 +129,13 @@ struct conf_engine {
 	double		 check_timeout;		/* seconds for one check */
 	struct conf_symbol *symbols;	/* in file order */
 	size_t		 nsymbols;
+	bool		 network;	/* checks may query DNS (engine.network) */
+	struct conf_auth auth;
+	struct conf_dkim dkim;
+	struct conf_rules rules;
+	struct conf_bayes bayes;
+	struct conf_model model;
+	struct conf_reputation reputation;
 };
 
 struct conf_resolver {
@@ -163,6 +176,7 @@ struct mg_conf	*conf_load(const char *path, char *err, size_t errlen);
 struct mg_conf	*conf_free(struct mg_conf *);		/* returns NULL */
 /* The engine settings of a configuration without a file (mailgate scan). */
 void	conf_engine_defaults(struct conf_engine *);
+void	conf_engine_free(struct conf_engine *);
 
 /* The route for a recipient domain (case-insensitive), or NULL when the
  * domain is not protected. */

@@ -15,6 +15,13 @@ struct mg_check {
 	int		(*init)(const struct mg_conf *, void **state);	/* may be NULL */
 	int		(*scan)(void *state, struct mg_task *);
 	void		(*fini)(void *state);				/* may be NULL */
+	/* May be NULL. Symbols the check defines at init (the rule files'
+	 * symbols): added to the engine's table before engine.scores
+	 * overrides apply. The array lives as long as state. */
+	const struct symbol_def *(*symbols)(void *state, size_t *n);
+	/* May be NULL. Called after the verdict of every scanned message
+	 * (sender reputation learns from it); must be thread-safe. */
+	void		(*verdict)(void *state, const struct mg_task *, const struct mg_result *);
 };
 
 /* checks.c: the registered checks, in the order they run. */

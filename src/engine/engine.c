@@ -95,6 +95,36 @@ engine_init_checks(struct mg_engine *e, const struct mg_conf *conf,
 	return 0;
 }
 
+/* The built-in symbols, those the checks define, and engine.scores. */
+static int
+engine_load_symbols(struct mg_engine *e, const struct mg_conf *conf, struct mg_error *err)
+{
+	struct symbol_def *extra = NULL;
+	size_t nextra = 0;
+	int rc;
+
+	for (size_t i = 0; i < e->nchecks; i++) {
+		const struct symbol_def *defs;
+		struct symbol_def *grown;
+		size_t n = 0;
+
+		if (e->checks[i]->symbols == NULL ||
+		    (defs = e->checks[i]->symbols(e->states[i], &n)) == NULL || n == 0)
+			continue;
+		if ((grown = realloc(extra, (nextra + n) * sizeof(*extra))) == NULL) {
+			free(extra);
+			snprintf(err->text, sizeof(err->text), "out of memory");
+			return -MG_ENOMEM;
+		}
+		extra = grown;
+		memcpy(extra + nextra, defs, n * sizeof(*extra));
+		nextra += n;
+	}
+	rc = symbol_table_load(&e->symbols, conf, extra, nextra, err->text, sizeof(err->text));
+	free(extra);
+	return rc;
+}
+
 struct mg_engine *
 engine_open_checks(const struct mg_conf *conf, const struct mg_check *const *checks,
     size_t n, struct mg_error *err)
@@ -120,13 +150,13 @@ engine_open_checks(const struct mg_conf *conf, const struct mg_check *const *che
 		.max_parts = conf->engine.mime.max_parts,
 		.max_decoded = conf->engine.mime.max_decoded,
 	};
-	if (symbol_table_load(&e->symbols, conf, err->text, sizeof(err->text)) < 0)
-		goto fail;
 	if ((rc = engine_init_checks(e, conf, checks, n, err)) < 0) {
 		if (rc == -MG_ENOMEM)
 			snprintf(err->text, sizeof(err->text), "out of memory");
 		goto fail;
 	}
+	if (engine_load_symbols(e, conf, err) < 0)
+		goto fail;
 	/* The Public Suffix List before scanning threads start; without it
 	 * registrable domains fall back to hosts. */
 	if (url_init(why, sizeof(why)) < 0)
@@ -227,7 +257,19 @@ engine_result(struct mg_task *t, const struct verdict *v, struct mg_result *res)
 		qsort(res->symbols, res->nsymbols, sizeof(*res->symbols), symbol_order);
 	res->arena = t->sym_arena;
 	t->sym_arena = NULL;
+	mg_buf_release(&res->headers);
+	res->headers = t->headers;
+	mg_buf_init(&t->headers, 0);
 	return 0;
+}
+
+/* The checks that learn from verdicts (sender reputation). */
+static void
+engine_tell_verdict(struct mg_engine *e, const struct mg_task *t, const struct mg_result *res)
+{
+	for (size_t i = 0; i < e->nchecks; i++)
+		if (e->checks[i]->verdict != NULL)
+			e->checks[i]->verdict(e->states[i], t, res);
 }
 
 int
@@ -247,6 +289,8 @@ mg_scan(struct mg_engine *e, const struct mg_envelope *env, const uint8_t *msg,
 		engine_run_checks(e, &t);
 	verdict_compute(&e->thresholds, t.symbols, t.nsymbols, &v);
 	rc = engine_result(&t, &v, res);
+	if (rc == 0 && t.msg != NULL)
+		engine_tell_verdict(e, &t, res);
 	task_clear(&t);
 	if (rc < 0)
 		mg_result_clear(res);

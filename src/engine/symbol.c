@@ -24,19 +24,39 @@ symbol_override(struct symbol_def *d, const struct conf_symbol *c)
 		d->force = (enum mg_verdict_action)c->force;
 }
 
-int
-symbol_table_load(struct symbol_table *t, const struct mg_conf *conf, char *err,
-    size_t errlen)
+/* Defaults and extra in one array sorted by name; a name twice is an error. */
+static int
+symbol_table_fill(struct symbol_table *t, const struct symbol_def *extra, size_t nextra,
+    char *err, size_t errlen)
 {
-	const struct conf_engine *ce = &conf->engine;
-
-	t->ndefs = symbol_ndefaults;
+	t->ndefs = symbol_ndefaults + nextra;
 	if ((t->defs = calloc(t->ndefs, sizeof(*t->defs))) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -MG_ENOMEM;
 	}
-	memcpy(t->defs, symbol_defaults, t->ndefs * sizeof(*t->defs));
+	memcpy(t->defs, symbol_defaults, symbol_ndefaults * sizeof(*t->defs));
+	if (nextra > 0)
+		memcpy(t->defs + symbol_ndefaults, extra, nextra * sizeof(*t->defs));
 	qsort(t->defs, t->ndefs, sizeof(*t->defs), symbol_cmp);
+	for (size_t i = 1; i < t->ndefs; i++)
+		if (strcmp(t->defs[i - 1].name, t->defs[i].name) == 0) {
+			snprintf(err, errlen, "symbol '%s' is defined twice", t->defs[i].name);
+			return -MG_EINVAL;
+		}
+	return 0;
+}
+
+int
+symbol_table_load(struct symbol_table *t, const struct mg_conf *conf,
+    const struct symbol_def *extra, size_t nextra, char *err, size_t errlen)
+{
+	const struct conf_engine *ce = &conf->engine;
+	int rc;
+
+	if ((rc = symbol_table_fill(t, extra, nextra, err, errlen)) < 0) {
+		symbol_table_clear(t);
+		return rc;
+	}
 	for (size_t i = 0; i < ce->nsymbols; i++) {
 		struct symbol_def *d = (struct symbol_def *)symbol_find(t, ce->symbols[i].name);
 		if (d == NULL) {

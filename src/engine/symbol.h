@@ -24,10 +24,12 @@ struct symbol_table {
 	size_t		 ndefs;
 };
 
-/* Copies the defaults and applies conf's overrides; 0, or -MG_EINVAL with
- * "FILE:LINE: unknown symbol 'X'" in err, or -MG_ENOMEM. */
-int	symbol_table_load(struct symbol_table *, const struct mg_conf *, char *err,
-	    size_t errlen);
+/* Copies the defaults and extra[0..nextra) (symbols the checks define,
+ * borrowed: names must outlive the table) and applies conf's overrides;
+ * 0, or -MG_EINVAL with "symbol 'X' is defined twice" or "FILE:LINE:
+ * unknown symbol 'X'" in err, or -MG_ENOMEM. */
+int	symbol_table_load(struct symbol_table *, const struct mg_conf *,
+	    const struct symbol_def *extra, size_t nextra, char *err, size_t errlen);
 void	symbol_table_clear(struct symbol_table *);
 /* The definition of name, or NULL. */
 const struct symbol_def *symbol_find(const struct symbol_table *, const char *name);

@@ -7,6 +7,7 @@
 
 #define TASK_ARENA_CHUNK	(64 * 1024)
 #define TASK_SYM_CHUNK		(8 * 1024)
+#define TASK_HEADERS_MAX	(64 * 1024)	/* fields the checks add */
 
 uint64_t
 task_now(void)
@@ -27,6 +28,7 @@ task_init(struct mg_task *t, const struct symbol_table *symtab, const uint8_t *m
 	t->env = env;
 	t->symtab = symtab;
 	t->task_deadline = t->check_deadline = UINT64_MAX;
+	mg_buf_init(&t->headers, TASK_HEADERS_MAX);
 	if ((t->arena = mg_arena_new(TASK_ARENA_CHUNK, arena_max)) == NULL ||
 	    (t->sym_arena = mg_arena_new(TASK_SYM_CHUNK, 0)) == NULL) {
 		task_clear(t);
@@ -40,6 +42,7 @@ task_clear(struct mg_task *t)
 {
 	t->arena = mg_arena_free(t->arena);
 	t->sym_arena = mg_arena_free(t->sym_arena);
+	mg_buf_release(&t->headers);
 	t->symbols = NULL;
 	t->nsymbols = 0;
 	t->msg = NULL;
@@ -116,6 +119,36 @@ mg_task_symbol(struct mg_task *t, const char *name, const char *option)
 	if (s == NULL && (s = task_symbol_new(t, name)) == NULL)
 		return t->nsymbols == TASK_MAX_SYMBOLS ? -MG_ELIMIT : -MG_ENOMEM;
 	return option != NULL ? task_symbol_option(t, s, option) : 0;
+}
+
+int
+mg_task_symbol_scaled(struct mg_task *t, const char *name, double factor, const char *option)
+{
+	bool fresh = mg_task_symbol_get(t, name) == NULL;
+	int rc = mg_task_symbol(t, name, option);
+
+	if (rc == 0 && fresh)
+		t->symbols[t->nsymbols - 1].score *= factor;
+	return rc;
+}
+
+int
+mg_task_header(struct mg_task *t, const char *name, const char *value)
+{
+	size_t mark = t->headers.len;
+	int rc = mg_buf_appendf(&t->headers, "%s: %s\r\n", name, value);
+
+	if (rc < 0)
+		t->headers.len = mark;
+	return rc;
+}
+
+int
+mg_task_dns(struct mg_task *t, struct dns_lookup *q, size_t n)
+{
+	if (t->dns == NULL)
+		return -MG_ENOENT;
+	return t->dns->resolve(t->dns->ctx, q, n, t->check_deadline, t->arena);
 }
 
 bool

@@ -13,6 +13,7 @@
 #include "engine/engine.h"
 #include "engine/symbol.h"
 #include "mime/mime.h"
+#include "net/dns_sync.h"
 
 #define TASK_MAX_SYMBOLS	512	/* distinct symbols per message */
 #define TASK_MAX_OPTIONS	8	/* options kept per symbol */
@@ -31,6 +32,7 @@ struct mg_task {
 	const uint8_t	*raw;		/* the message, borrowed */
 	size_t		 len;
 	const struct mg_envelope *env;	/* may be NULL */
+	const struct dns_resolver *dns;	/* NULL when network checks are off */
 	struct mg_arena	*arena;		/* parse and analysis, bounded */
 	struct mime_msg	*msg;		/* NULL when parsing failed */
 	/* private to the engine: */
@@ -38,6 +40,7 @@ struct mg_task {
 	struct mg_arena	*sym_arena;	/* symbols; handed over to the result */
 	struct task_symbol *symbols;
 	size_t		 nsymbols;
+	struct mg_buf	 headers;	/* fields to add, from mg_task_header */
 	uint64_t	 task_deadline;	/* task_now() clock */
 	uint64_t	 check_deadline;
 };
@@ -57,6 +60,17 @@ void	task_clear(struct mg_task *);
  * NULL; duplicates and options past TASK_MAX_OPTIONS are dropped, long ones
  * cut). 0, -MG_ELIMIT (too many symbols) or -MG_ENOMEM. */
 int	mg_task_symbol(struct mg_task *, const char *name, const char *option);
+/* As mg_task_symbol, with the configured score multiplied by factor
+ * (a classifier's confidence, a list's weight) when the symbol is new. */
+int	mg_task_symbol_scaled(struct mg_task *, const char *name, double factor,
+	    const char *option);
+/* Adds the header field "name: value" (value already folded and without
+ * CRLF) to the fields the gateway adds to the message. 0 or -MG_ENOMEM. */
+int	mg_task_header(struct mg_task *, const char *name, const char *value);
+/* Resolves the lookups in parallel until the running check's deadline
+ * (net/dns_sync.h). -MG_ENOENT when network checks are off (t->dns NULL),
+ * else 0 or -MG_ENOMEM. */
+int	mg_task_dns(struct mg_task *, struct dns_lookup *q, size_t n);
 /* The symbol named name if it fired, or NULL. */
 const struct task_symbol *mg_task_symbol_get(const struct mg_task *, const char *name);
 /* True once the running check's deadline (or the task's) has passed: long

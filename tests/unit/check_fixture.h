@@ -35,7 +35,7 @@ default_symbols(struct symbol_table *st)
 	char err[256];
 
 	conf_engine_defaults(&conf.engine);
-	if (symbol_table_load(st, &conf, err, sizeof(err)) != 0)
+	if (symbol_table_load(st, &conf, NULL, 0, err, sizeof(err)) != 0)
 		fail_msg("default symbol table: %s", err);
 }
 

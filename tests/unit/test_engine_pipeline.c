@@ -63,11 +63,11 @@ init_fail(const struct mg_conf *conf, void **state)
 	return -MG_EINVAL;
 }
 
-static const struct mg_check failer = { "failer", NULL, scan_fail, NULL };
-static const struct mg_check marker = { "marker", NULL, scan_mark, NULL };
-static const struct mg_check sleeper = { "sleeper", NULL, scan_sleep, NULL };
-static const struct mg_check poller = { "poller", NULL, scan_poll, NULL };
-static const struct mg_check badinit = { "badinit", init_fail, scan_mark, NULL };
+static const struct mg_check failer = { .name = "failer", .scan = scan_fail };
+static const struct mg_check marker = { .name = "marker", .scan = scan_mark };
+static const struct mg_check sleeper = { .name = "sleeper", .scan = scan_sleep };
+static const struct mg_check poller = { .name = "poller", .scan = scan_poll };
+static const struct mg_check badinit = { .name = "badinit", .init = init_fail, .scan = scan_mark };
 
 /* "NAME(score)[opt;opt] ..." of a result. */
 static void

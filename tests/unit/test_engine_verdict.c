@@ -102,7 +102,7 @@ test_task_symbols(void **state)
 	char err[256], opt[400];
 
 	conf_engine_defaults(&conf.engine);
-	assert_int_equal(symbol_table_load(&st, &conf, err, sizeof(err)), 0);
+	assert_int_equal(symbol_table_load(&st, &conf, NULL, 0, err, sizeof(err)), 0);
 	assert_int_equal(task_init(&t, &st, (const uint8_t *)"", 0, NULL, 1 << 20), 0);
 
 	assert_int_equal(mg_task_symbol(&t, "GTUBE", NULL), 0);
@@ -165,7 +165,7 @@ test_symbol_table(void **state)
 	conf_engine_defaults(&conf.engine);
 	conf.engine.symbols = over;
 	conf.engine.nsymbols = 2;
-	assert_int_equal(symbol_table_load(&st, &conf, err, sizeof(err)), 0);
+	assert_int_equal(symbol_table_load(&st, &conf, NULL, 0, err, sizeof(err)), 0);
 	for (size_t i = 1; i < st.ndefs; i++)
 		if (strcmp(st.defs[i - 1].name, st.defs[i].name) >= 0)
 			fail_msg("defaults not unique: %s, %s", st.defs[i - 1].name, st.defs[i].name);
@@ -177,7 +177,7 @@ test_symbol_table(void **state)
 	symbol_table_clear(&st);
 
 	conf.engine.nsymbols = 3;
-	assert_int_equal(symbol_table_load(&st, &conf, err, sizeof(err)), -MG_EINVAL);
+	assert_int_equal(symbol_table_load(&st, &conf, NULL, 0, err, sizeof(err)), -MG_EINVAL);
 	assert_string_equal(err, "/etc/mg.conf:9: unknown symbol 'NO_SUCH_SYMBOL' in engine.scores");
 	assert_null(st.defs);
 }
