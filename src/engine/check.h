@@ -19,6 +19,11 @@ struct mg_check {
 	 * symbols): added to the engine's table before engine.scores
 	 * overrides apply. The array lives as long as state. */
 	const struct symbol_def *(*symbols)(void *state, size_t *n);
+	/* May be NULL. Learned scores (the trained model's weights of other
+	 * checks' symbols): override the score of symbols defined by then;
+	 * engine.scores in the configuration still wins. Unknown names are
+	 * ignored (a rule removed since training). */
+	const struct symbol_def *(*scores)(void *state, size_t *n);
 	/* May be NULL. Called after the verdict of every scanned message
 	 * (sender reputation learns from it); must be thread-safe. */
 	void		(*verdict)(void *state, const struct mg_task *, const struct mg_result *);

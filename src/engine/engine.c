@@ -122,7 +122,17 @@ engine_load_symbols(struct mg_engine *e, const struct mg_conf *conf, struct mg_e
 	}
 	rc = symbol_table_load(&e->symbols, conf, extra, nextra, err->text, sizeof(err->text));
 	free(extra);
-	return rc;
+	if (rc < 0)
+		return rc;
+	for (size_t i = 0; i < e->nchecks; i++) {
+		const struct symbol_def *learned;
+		size_t n = 0;
+
+		if (e->checks[i]->scores != NULL &&
+		    (learned = e->checks[i]->scores(e->states[i], &n)) != NULL)
+			symbol_table_learned(&e->symbols, learned, n);
+	}
+	return symbol_table_override(&e->symbols, conf, err->text, sizeof(err->text));
 }
 
 struct mg_engine *

@@ -47,28 +47,44 @@ symbol_table_fill(struct symbol_table *t, const struct symbol_def *extra, size_t
 }
 
 int
-symbol_table_load(struct symbol_table *t, const struct mg_conf *conf,
-    const struct symbol_def *extra, size_t nextra, char *err, size_t errlen)
+symbol_table_override(struct symbol_table *t, const struct mg_conf *conf, char *err,
+    size_t errlen)
 {
 	const struct conf_engine *ce = &conf->engine;
-	int rc;
 
-	if ((rc = symbol_table_fill(t, extra, nextra, err, errlen)) < 0) {
-		symbol_table_clear(t);
-		return rc;
-	}
 	for (size_t i = 0; i < ce->nsymbols; i++) {
 		struct symbol_def *d = (struct symbol_def *)symbol_find(t, ce->symbols[i].name);
 		if (d == NULL) {
 			snprintf(err, errlen, "%s:%d: unknown symbol '%s' in engine.scores",
 			    conf->path ? conf->path : "(configuration)", ce->symbols[i].line,
 			    ce->symbols[i].name);
-			symbol_table_clear(t);
 			return -MG_EINVAL;
 		}
 		symbol_override(d, &ce->symbols[i]);
 	}
 	return 0;
+}
+
+int
+symbol_table_load(struct symbol_table *t, const struct mg_conf *conf,
+    const struct symbol_def *extra, size_t nextra, char *err, size_t errlen)
+{
+	int rc;
+
+	if ((rc = symbol_table_fill(t, extra, nextra, err, errlen)) < 0 ||
+	    (rc = symbol_table_override(t, conf, err, errlen)) < 0)
+		symbol_table_clear(t);
+	return rc;
+}
+
+void
+symbol_table_learned(struct symbol_table *t, const struct symbol_def *learned, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct symbol_def *d = (struct symbol_def *)symbol_find(t, learned[i].name);
+		if (d != NULL)
+			d->score = learned[i].score;
+	}
 }
 
 void

@@ -30,6 +30,13 @@ struct symbol_table {
  * unknown symbol 'X'" in err, or -MG_ENOMEM. */
 int	symbol_table_load(struct symbol_table *, const struct mg_conf *,
 	    const struct symbol_def *extra, size_t nextra, char *err, size_t errlen);
+/* Sets the score of each named symbol that exists (learned scores). */
+void	symbol_table_learned(struct symbol_table *, const struct symbol_def *learned, size_t n);
+/* Applies conf's engine.scores; 0 or -MG_EINVAL with "FILE:LINE: unknown
+ * symbol 'X'" in err. symbol_table_load calls it; call it again after
+ * symbol_table_learned so that the administrator's scores win. */
+int	symbol_table_override(struct symbol_table *, const struct mg_conf *, char *err,
+	    size_t errlen);
 void	symbol_table_clear(struct symbol_table *);
 /* The definition of name, or NULL. */
 const struct symbol_def *symbol_find(const struct symbol_table *, const char *name);
