@@ -6,6 +6,7 @@
 #ifndef MG_ENGINE_ENGINE_H
 #define MG_ENGINE_ENGINE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -21,6 +22,7 @@ struct mg_envelope {
 	const char	*mail_from;
 	const char *const *rcpts;
 	size_t		 nrcpts;
+	bool		 outbound;	/* arrived on an outbound listener */
 };
 
 /* What smtpd does with the message (the verdict action, below, says what
