@@ -24,6 +24,7 @@ proto_scan_request_encode(struct mg_buf *out, const struct proto_scan_request *r
 	rc = rc ? rc : ipc_put_u32(out, r->nrcpts);
 	for (uint32_t i = 0; rc == 0 && i < r->nrcpts; i++)
 		rc = ipc_put_cstr(out, r->rcpts[i]);
+	rc = rc ? rc : ipc_put_u8(out, r->outbound);
 	return rc ? rc : ipc_frame_end(out, start);
 }
 
@@ -47,6 +48,7 @@ proto_scan_request_decode(const uint8_t *frame, size_t len, struct proto_scan_re
 		rd.bad = true;
 	for (uint32_t i = 0; !rd.bad && i < r->nrcpts; i++)
 		r->rcpts[i] = ipc_get_strdup(&rd, PROTO_MAX_STR);
+	r->outbound = ipc_get_u8(&rd);
 	if (ipc_reader_end(&rd) < 0) {
 		proto_scan_request_clear(r);
 		return -MG_EPROTO;

@@ -37,6 +37,7 @@ struct proto_scan_request {
 	char		*mail_from;
 	uint32_t	 nrcpts;
 	char		**rcpts;
+	uint8_t		 outbound;	/* arrived on an outbound listener */
 };
 
 struct proto_scan_result {

@@ -112,7 +112,7 @@ static int
 scan_file(struct scan_job *job, struct mg_result *r, off_t *size)
 {
 	struct mg_envelope env = { job->req.client_ip, job->req.helo, job->req.mail_from,
-		(const char *const *)job->req.rcpts, job->req.nrcpts };
+		(const char *const *)job->req.rcpts, job->req.nrcpts, job->req.outbound != 0 };
 	struct stat st;
 	void *map = NULL;
 	int fd, rc = -MG_EIO;

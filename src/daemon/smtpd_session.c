@@ -315,7 +315,7 @@ sess_data_end(struct smtp_session *smtp, uint64_t size, unsigned flags)
 			.qid = tx->file.id, .session = info->id, .path = path,
 			.client_ip = (char *)info->ip, .helo = info->helo,
 			.mail_from = tx->env.mail_from, .nrcpts = (uint32_t)tx->env.nrcpts,
-			.rcpts = rcpts,
+			.rcpts = rcpts, .outbound = tx->env.outbound,
 		};
 		tx->scan.done = scan_done;
 		tx->scan.arg = ss;
