@@ -7,7 +7,7 @@ build=${1:-build/dev}
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 
-mkdir -p var/tls var/sink
+mkdir -p var/tls var/sink var/db
 if [ ! -f var/tls/cert.pem ]; then
 	openssl req -x509 -newkey rsa:2048 -nodes -days 825 -subj "/CN=mailgate.example.test" \
 		-addext "subjectAltName=DNS:mailgate.example.test,DNS:localhost,IP:127.0.0.1" \

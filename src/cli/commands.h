@@ -16,6 +16,14 @@ int	cmd_queue(const struct mg_conf *conf, int argc, char **argv);
  * [--id QID] [--limit N] [--json] */
 int	cmd_log(const struct mg_conf *conf, int argc, char **argv);
 
+/* Commands that read the engine settings themselves ($MAILGATE_CONF, set
+ * by mailgate -c FILE); argv[0] is the command's name. */
+
+/* mailgate learn spam|ham [--unlearn] FILE|DIR|-... ; mailgate learn --expire */
+int	cmd_learn(int argc, char **argv);
+/* mailgate dkim keygen DOMAIN [--selector S] [--type rsa|ed25519] [--bits N] [--out FILE] */
+int	cmd_dkim(int argc, char **argv);
+
 /* Helpers shared by the commands (cli_text.c). */
 
 /* "2024-05-01T10:00:00Z" (UTC), or "-" for 0. */

@@ -1,5 +1,7 @@
-/* engine.auth: sender authentication: SPF, DMARC, ARC and the Authentication-Results field.
- * Loaded by conf.c into struct conf_engine; documented in docs/configuration.md. */
+/* engine.auth: sender authentication in the auth check: which of SPF,
+ * DKIM verification, DMARC and ARC run, and the authserv-id written in
+ * the Authentication-Results field. Loaded by conf.c into struct
+ * conf_engine; documented in docs/auth.md. */
 #ifndef MG_CORE_CONF_AUTH_H
 #define MG_CORE_CONF_AUTH_H
 
@@ -9,7 +11,8 @@ struct conf_ctx;
 struct config_setting_t;
 
 struct conf_auth {
-	bool		 enabled;
+	char		*authserv_id;	/* NULL: the configured hostname */
+	bool		 spf, dkim, dmarc, arc;	/* all true by default */
 };
 
 void	conf_auth_defaults(struct conf_auth *);

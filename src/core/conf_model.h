@@ -1,15 +1,14 @@
-/* engine.model: the trained model on hashed features.
- * Loaded by conf.c into struct conf_engine; documented in docs/configuration.md. */
+/* engine.model: the trained model on hashed features (docs/accuracy.md).
+ * Loaded by conf.c into struct conf_engine. Without a path the model check
+ * adds nothing and every symbol keeps its configured score. */
 #ifndef MG_CORE_CONF_MODEL_H
 #define MG_CORE_CONF_MODEL_H
-
-#include <stdbool.h>
 
 struct conf_ctx;
 struct config_setting_t;
 
 struct conf_model {
-	bool		 enabled;
+	char		*path;		/* model file (mailgate train), absolute; NULL = none */
 };
 
 void	conf_model_defaults(struct conf_model *);

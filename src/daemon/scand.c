@@ -327,6 +327,15 @@ on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int
 
 /* SIGHUP: a new configuration and a freshly opened engine for new jobs;
  * jobs in progress finish on the engine they started with. */
+/* The engine as scand runs it: the one process that keeps the learned
+ * sender reputation (other users of the engine only read it). */
+static struct mg_engine *
+scand_engine_open(struct mg_conf *conf, struct mg_error *err)
+{
+	conf->engine.reputation.writer = true;
+	return mg_engine_open(conf, err);
+}
+
 static void
 on_sighup(evutil_socket_t sig, short what, void *arg)
 {
@@ -341,7 +350,7 @@ on_sighup(evutil_socket_t sig, short what, void *arg)
 		return;
 	}
 	if ((fresh = calloc(1, sizeof(*fresh))) == NULL ||
-	    (fresh->engine = mg_engine_open(conf, &err)) == NULL) {
+	    (fresh->engine = scand_engine_open(conf, &err)) == NULL) {
 		log_err("scand reload status=refused reason=\"%s\"",
 		    fresh ? err.text : "out of memory");
 		free(fresh);
@@ -380,7 +389,7 @@ scand_start(struct scand *sd)
 
 	if ((sd->engine = calloc(1, sizeof(*sd->engine))) == NULL)
 		return -MG_ENOMEM;
-	if ((sd->engine->engine = mg_engine_open(sd->conf, &err)) == NULL) {
+	if ((sd->engine->engine = scand_engine_open(sd->conf, &err)) == NULL) {
 		log_err("scand engine_open reason=\"%s\"", err.text);
 		return -MG_EINVAL;
 	}

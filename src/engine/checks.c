@@ -1,18 +1,37 @@
 /* The one table of registered checks, in the order they run. Cheap checks
- * that can settle a verdict come first. */
+ * that can settle a verdict come first; checks that read other checks'
+ * symbols come after them (reputation reads DKIM_ALLOW, meta rules read
+ * any symbol, the model fuses them all); DKIM signing of outbound mail is
+ * last. */
 #include <stddef.h>
 
 #include "checks/attach_type.h"
+#include "checks/auth.h"
+#include "checks/bayes.h"
+#include "checks/dkim_sign.h"
+#include "checks/dnsbl.h"
 #include "checks/gtube.h"
 #include "checks/hidden_text.h"
+#include "checks/lists.h"
 #include "checks/mime_anomaly.h"
+#include "checks/model.h"
+#include "checks/reputation.h"
+#include "checks/rules.h"
 #include "engine/check.h"
 
 const struct mg_check *const check_table[] = {
 	&check_gtube,
+	&check_lists,
+	&check_dnsbl,
 	&check_mime_anomaly,
 	&check_hidden_text,
 	&check_attach_type,
+	&check_auth,
+	&check_reputation,
+	&check_rules,
+	&check_bayes,
+	&check_model,
+	&check_dkim_sign,
 };
 
 const size_t check_count = sizeof(check_table) / sizeof(check_table[0]);

@@ -16,6 +16,7 @@
 #include "engine/verdict.h"
 #include "mime/analyze.h"
 #include "mime/url.h"
+#include "net/dns_sync.h"
 
 #define ENGINE_ARENA_MAX	(512u << 20)	/* one message's parse and analysis */
 
@@ -31,6 +32,7 @@ struct mg_engine {
 	pthread_mutex_t	 lock;
 	struct mime_analyze_ctx **idle;	/* analysis contexts not in use, under lock */
 	size_t		 nidle, idle_cap;
+	struct dns_resolver *dns;	/* network checks' resolver; NULL when off */
 };
 
 /* An analysis context for this scan: an idle one, or a new one (there are
@@ -135,6 +137,17 @@ engine_load_symbols(struct mg_engine *e, const struct mg_conf *conf, struct mg_e
 	return symbol_table_override(&e->symbols, conf, err->text, sizeof(err->text));
 }
 
+/* The one resolver of the network checks (net/dns_sync.h), opened when
+ * engine.network is on; tasks borrow it (t->dns). 0, or -1 with err set. */
+static int
+engine_dns_open(struct mg_engine *e, const struct mg_conf *conf, struct mg_error *err)
+{
+	if (!conf->engine.network)
+		return 0;
+	e->dns = dns_sync_open(&conf->resolver, err->text, sizeof(err->text));
+	return e->dns != NULL ? 0 : -1;
+}
+
 struct mg_engine *
 engine_open_checks(const struct mg_conf *conf, const struct mg_check *const *checks,
     size_t n, struct mg_error *err)
@@ -160,6 +173,8 @@ engine_open_checks(const struct mg_conf *conf, const struct mg_check *const *che
 		.max_parts = conf->engine.mime.max_parts,
 		.max_decoded = conf->engine.mime.max_decoded,
 	};
+	if (engine_dns_open(e, conf, err) < 0)
+		goto fail;
 	if ((rc = engine_init_checks(e, conf, checks, n, err)) < 0) {
 		if (rc == -MG_ENOMEM)
 			snprintf(err->text, sizeof(err->text), "out of memory");
@@ -295,6 +310,7 @@ mg_scan(struct mg_engine *e, const struct mg_envelope *env, const uint8_t *msg,
 	if ((rc = task_init(&t, &e->symbols, msg, len, env, ENGINE_ARENA_MAX)) < 0)
 		return rc;
 	t.task_deadline = task_now() + e->task_timeout_ns;
+	t.dns = e->dns;
 	if (engine_prepare(e, &t) == 0)
 		engine_run_checks(e, &t);
 	verdict_compute(&e->thresholds, t.symbols, t.nsymbols, &v);
@@ -355,6 +371,7 @@ mg_engine_close(struct mg_engine *e)
 	free(e->fail_names);
 	free(e->states);
 	symbol_table_clear(&e->symbols);
+	e->dns = dns_sync_close(e->dns);
 	pthread_mutex_destroy(&e->lock);
 	free(e);
 }

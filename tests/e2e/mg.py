@@ -267,7 +267,8 @@ def simple_message(subject="test", body="Hello.\r\n", mfrom="alice@sender.test",
             f"Date: Tue, 24 Nov 2026 10:00:00 +0000\r\n{extra_headers}\r\n{body}").encode()
 
 
-def strip_added_headers(data, names=(b"received:", b"x-mailgate-verdict:")):
+def strip_added_headers(data, names=(b"received:", b"x-mailgate-verdict:",
+                                       b"authentication-results:")):
     """The delivered message without the header fields the gateway prepends
     (leading fields with the given lower-case names, continuation lines too)."""
     lines = data.split(b"\r\n")

@@ -30,7 +30,13 @@ def test_check_accepts_the_embedded_default():
     d = mg.make_workdir()
     path = os.path.join(d, "mailgate.conf")
     with open(path, "w") as f:
-        f.write(text[:start] + text[end:].replace('tls = "starttls"', 'tls = "none"'))
+        text = text[:start] + text[end:].replace('tls = "starttls"', 'tls = "none"')
+        # the tree's rules and model, the state files in the work directory
+        for tree_dir in ("rules", "models"):
+            text = text.replace(f'"../{tree_dir}', f'"{os.path.abspath(src)}/{tree_dir}')
+        os.makedirs(os.path.join(d, "var/db"))
+        text = text.replace('"../var/', f'"{d}/var/')
+        f.write(text)
     r = subprocess.run([mg.MAILGATED, "-c", path, "-t"], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     assert "is valid" in r.stdout
