@@ -102,7 +102,7 @@ auth_fini(void *state)
 }
 
 static int
-auth_init(const struct mg_conf *conf, void **state)
+auth_init(const struct mg_conf *conf, void **state, char *err, size_t errlen)
 {
 	const struct conf_auth *c = &conf->engine.auth;
 	const char *id = c->authserv_id ? c->authserv_id :

@@ -22,20 +22,18 @@ static const struct symbol_def bayes_symbols_defs[] = {
 };
 
 static int
-bayes_check_init(const struct mg_conf *conf, void **state)
+bayes_check_init(const struct mg_conf *conf, void **state, char *err, size_t errlen)
 {
 	const struct conf_bayes *c = &conf->engine.bayes;
 	struct bayes_check *bc;
 	struct bayes_stats st;
-	char err[512];
 
 	*state = NULL;
 	if (c->path == NULL)
 		return 0;
 	if ((bc = calloc(1, sizeof(*bc))) == NULL)
 		return -MG_ENOMEM;
-	if ((bc->store = bayes_open(c->path, false, c, err, sizeof(err))) == NULL) {
-		log_err("bayes open failed reason=\"%s\"", err);
+	if ((bc->store = bayes_open(c->path, false, c, err, errlen)) == NULL) {
 		free(bc);
 		return -MG_EPROTO;
 	}

@@ -21,17 +21,13 @@ static const struct symbol_def sign_symbols[] = {
 };
 
 static int
-sign_init(const struct mg_conf *conf, void **state)
+sign_init(const struct mg_conf *conf, void **state, char *err, size_t errlen)
 {
-	char err[512];
-
 	*state = NULL;
 	if (conf->engine.dkim.nsign == 0)
 		return 0;
-	if ((*state = dkim_signer_open(&conf->engine.dkim, err, sizeof(err))) == NULL) {
-		log_err("engine dkim_sign reason=\"%s\"", err);
+	if ((*state = dkim_signer_open(&conf->engine.dkim, err, errlen)) == NULL)
 		return -MG_EINVAL;
-	}
 	return 0;
 }
 

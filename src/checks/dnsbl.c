@@ -129,7 +129,7 @@ dnsbl_copy_zone(struct dnsbl *d, const struct conf_zone *c, struct dnsbl_zone *z
 }
 
 static int
-dnsbl_init(const struct mg_conf *conf, void **state)
+dnsbl_init(const struct mg_conf *conf, void **state, char *err, size_t errlen)
 {
 	const struct conf_reputation *c = &conf->engine.reputation;
 	struct dnsbl *d = calloc(1, sizeof(*d));

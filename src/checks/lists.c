@@ -172,7 +172,7 @@ lists_fini(void *state)
 }
 
 static int
-lists_init(const struct mg_conf *conf, void **state)
+lists_init(const struct mg_conf *conf, void **state, char *err, size_t errlen)
 {
 	const struct conf_reputation *c = &conf->engine.reputation;
 	struct lists *ls = calloc(1, sizeof(*ls));

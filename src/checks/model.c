@@ -38,19 +38,17 @@ model_fini(void *state)
 }
 
 static int
-model_init(const struct mg_conf *conf, void **state)
+model_init(const struct mg_conf *conf, void **state, char *err, size_t errlen)
 {
 	const char *path = conf->engine.model.path;
 	struct model_state *st;
-	char err[1024];
 
 	*state = NULL;
 	if (path == NULL)
 		return 0;
 	if ((st = calloc(1, sizeof(*st))) == NULL)
 		return -MG_ENOMEM;
-	if ((st->m = model_load(path, err, sizeof(err))) == NULL) {
-		log_err("model load status=refused reason=\"%s\"", err);
+	if ((st->m = model_load(path, err, errlen)) == NULL) {
 		model_fini(st);
 		return -MG_EINVAL;
 	}

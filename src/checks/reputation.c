@@ -111,7 +111,7 @@ rep_open_kv(struct reputation *r, const struct mg_conf *conf)
 }
 
 static int
-rep_init(const struct mg_conf *conf, void **state)
+rep_init(const struct mg_conf *conf, void **state, char *err, size_t errlen)
 {
 	const struct conf_reputation *c = &conf->engine.reputation;
 	struct reputation *r = calloc(1, sizeof(*r));

@@ -119,16 +119,17 @@ rules_fini(void *state)
 }
 
 static int
-rules_init(const struct mg_conf *conf, void **state)
+rules_init(const struct mg_conf *conf, void **state, char *err, size_t errlen)
 {
 	struct rules_state *st = calloc(1, sizeof(*st));
-	char err[1024] = "";
 	int rc = -MG_ENOMEM;
 
+	err[0] = '\0';
 	if (st == NULL ||
-	    (rc = rules_check_load(&conf->engine.rules, &st->set, err, sizeof(err))) < 0 ||
+	    (rc = rules_check_load(&conf->engine.rules, &st->set, err, errlen)) < 0 ||
 	    (rc = rules_defs(st)) < 0) {
-		log_err("rules load status=refused reason=\"%s\"", err[0] ? err : mg_strerror(rc));
+		if (err[0] == '\0')
+			snprintf(err, errlen, "%s", mg_strerror(rc));
 		rules_fini(st);
 		return rc;
 	}

@@ -12,7 +12,9 @@
 
 struct mg_check {
 	const char	*name;		/* lower case; "gtube" fails as GTUBE_FAIL */
-	int		(*init)(const struct mg_conf *, void **state);	/* may be NULL */
+	/* May be NULL. 0, or -MG_E* with the reason in err (the engine
+	 * reports "check NAME: reason": a bad rule file names FILE:LINE). */
+	int		(*init)(const struct mg_conf *, void **state, char *err, size_t errlen);
 	int		(*scan)(void *state, struct mg_task *);
 	void		(*fini)(void *state);				/* may be NULL */
 	/* May be NULL. Symbols the check defines at init (the rule files'

@@ -80,6 +80,7 @@ engine_init_checks(struct mg_engine *e, const struct mg_conf *conf,
 	for (size_t i = 0; i < n; i++) {
 		const struct mg_check *c = checks[i];
 		size_t len = strlen(c->name);
+		char why[480] = "";
 		int rc;
 
 		if ((e->fail_names[i] = malloc(len + sizeof("_FAIL"))) == NULL)
@@ -87,9 +88,9 @@ engine_init_checks(struct mg_engine *e, const struct mg_conf *conf,
 		for (size_t j = 0; j < len; j++)
 			e->fail_names[i][j] = (char)toupper((unsigned char)c->name[j]);
 		memcpy(e->fail_names[i] + len, "_FAIL", sizeof("_FAIL"));
-		if (c->init != NULL && (rc = c->init(conf, &e->states[i])) < 0) {
+		if (c->init != NULL && (rc = c->init(conf, &e->states[i], why, sizeof(why))) < 0) {
 			snprintf(err->text, sizeof(err->text), "check %s: %s", c->name,
-			    mg_strerror(rc));
+			    why[0] ? why : mg_strerror(rc));
 			return rc;
 		}
 		e->nchecks++;

@@ -22,6 +22,8 @@
 #include "mime/mime.h"
 #include "test_util.h"
 
+static char init_err[512];	/* a check's init failure */
+
 static char dir[64], path[128];
 
 static const char *const spam_words = "viagra casino winner lottery cheap pills prize";
@@ -145,7 +147,7 @@ test_scan(void **state)
 			train(cases[i].learned);
 		else
 			unlink(path);
-		assert_int_equal(check_bayes.init(&conf, &cs), 0);
+		assert_int_equal(check_bayes.init(&conf, &cs, init_err, sizeof(init_err)), 0);
 		scan_text(cs, &st, cases[i].words, got, sizeof(got));
 		if (strncmp(got, cases[i].want, strlen(cases[i].want)) != 0 ||
 		    (cases[i].want[0] == '\0' && got[0] != '\0'))
@@ -173,7 +175,7 @@ test_scaled(void **state)
 	conf.engine.bayes.min_learns = 5;
 	conf.engine.bayes.path = path;
 	train(10);
-	assert_int_equal(check_bayes.init(&conf, &cs), 0);
+	assert_int_equal(check_bayes.init(&conf, &cs, init_err, sizeof(init_err)), 0);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct msg *x = msg_make(999, cases[i].words);
 		struct mg_task t;
@@ -214,7 +216,7 @@ test_damaged(void **state)
 	close(fd);
 	conf_engine_defaults(&conf.engine);
 	conf.engine.bayes.path = path;
-	assert_int_equal(check_bayes.init(&conf, &cs), -MG_EPROTO);
+	assert_int_equal(check_bayes.init(&conf, &cs, init_err, sizeof(init_err)), -MG_EPROTO);
 	assert_null(cs);
 }
 

@@ -20,6 +20,8 @@
 #include "mime/url.h"
 #include "net/dns.h"
 
+static char init_err[512];	/* a check's init failure */
+
 #define HEAD \
 	"spool = \"spool\";\nstore = \"db/x.db\";\n" \
 	"listeners = ( { address = \"127.0.0.1:2525\"; role = \"inbound\"; } );\n" \
@@ -236,7 +238,7 @@ run_case(const char *conf_text, const struct dnsbl_case *c, size_t i, bool netwo
 		fail_msg("%s", err);
 	for (; msg.nurls < 5 && c->domains[msg.nurls]; msg.nurls++)
 		urls[msg.nurls].domain = c->domains[msg.nurls];
-	assert_int_equal(check_dnsbl.init(conf, &state), 0);
+	assert_int_equal(check_dnsbl.init(conf, &state, init_err, sizeof(init_err)), 0);
 	defs = check_dnsbl.symbols(state, &ndefs);
 	if (symbol_table_load(&st, conf, defs, ndefs, err, sizeof(err)) != 0)
 		fail_msg("symbols: %s", err);
@@ -331,7 +333,7 @@ test_symbol_rows(void **state)
 
 	if (conf == NULL)
 		fail_msg("%s", err);
-	assert_int_equal(check_dnsbl.init(conf, &st), 0);
+	assert_int_equal(check_dnsbl.init(conf, &st, init_err, sizeof(init_err)), 0);
 	defs = check_dnsbl.symbols(st, &n);
 	for (size_t i = 0; i < n; i++)
 		o += (size_t)snprintf(got + o, sizeof(got) - o, "%s%s=%g/%s", i ? " " : "",

@@ -25,6 +25,7 @@ struct fixture {
 	struct fake_dns	 dns;
 	EVP_PKEY	*key;
 	char		*signed_msg;
+	char		 err[512];	/* the check's init failure */
 };
 
 static int
@@ -41,7 +42,7 @@ setup(void **state)
 	memset(&f, 0, sizeof(f));
 	conf_engine_defaults(&f.conf.engine);
 	f.conf.hostname = "mx.gw.test";
-	assert_int_equal(check_auth.init(&f.conf, &f.state), 0);
+	assert_int_equal(check_auth.init(&f.conf, &f.state, f.err, sizeof(f.err)), 0);
 	defs = check_auth.symbols(f.state, &n);
 	if (symbol_table_load(&f.st, &f.conf, defs, n, err, sizeof(err)) != 0)
 		fail_msg("symbol table: %s", err);

@@ -58,7 +58,7 @@ scan_poll(void *state, struct mg_task *t)
 }
 
 static int
-init_fail(const struct mg_conf *conf, void **state)
+init_fail(const struct mg_conf *conf, void **state, char *err, size_t errlen)
 {
 	return -MG_EINVAL;
 }

@@ -95,27 +95,35 @@ test_check_scan(void **state)
 }
 
 /* A broken rule file, or a rule named as a built-in symbol, refuses the
- * open (the reason, with file and line, is logged). */
+ * open with the reason, file and line. */
 static void
 test_check_refused(void **state)
 {
-	static const char *const bad[] = {
-		"rule X\n body =~ /x/\n",
-		"rule GTUBE\n body =~ /x/\n score 1\n describe x\n",
-		"rule X\n body =~ /(x/\n score 1\n describe x\n",
-		"rule X\n meta X\n score 1\n describe x\n",
+	static const struct {
+		const char	*file;
+		const char	*why;	/* after "check rules: DIR/50-test.rules:" */
+	} bad[] = {
+		{ "rule X\n body =~ /x/\n", "1: rule X has no describe line" },
+		{ "rule GTUBE\n body =~ /x/\n score 1\n describe x\n",
+		  "1: rule GTUBE: the name of a built-in symbol" },
+		{ "rule X\n body =~ /(x/\n score 1\n describe x\n",
+		  "2: rule X: bad pattern: missing closing parenthesis at offset 2" },
+		{ "rule X\n meta X\n score 1\n describe x\n",
+		  "1: meta rule X depends on itself (X -> X)" },
 	};
-	char dir[] = "/tmp/test_rules_check.XXXXXX", err[512];
+	char dir[] = "/tmp/test_rules_check.XXXXXX", err[512], want[640];
 
 	assert_non_null(mkdtemp(dir));
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct mg_engine *e;
-		write_rules(dir, bad[i]);
+
+		write_rules(dir, bad[i].file);
 		if ((e = open_engine(dir, NULL, err, sizeof(err))) != NULL) {
 			mg_engine_close(e);
 			fail_msg("case %zu: engine opened", i);
 		}
-		check_str("refused", err, "check rules: invalid argument");
+		snprintf(want, sizeof(want), "check rules: %s/50-test.rules:%s", dir, bad[i].why);
+		check_str("refused", err, want);
 	}
 	/* an empty directory: no rules, only RULES_FAIL is defined */
 	write_rules(dir, "# nothing\n");
