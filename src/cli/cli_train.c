@@ -13,8 +13,8 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "cli/cli_files.h"
 #include "cli/cli_train.h"
-#include "cli/cmd_scan.h"
 #include "core/err.h"
 #include "engine/check.h"
 #include "engine/engine.h"

@@ -19,8 +19,8 @@
 
 #include <jansson.h>
 
+#include "cli/cli_files.h"
 #include "cli/cli_train.h"
-#include "cli/cmd_scan.h"
 #include "engine/engine.h"
 #include "learn/bayes.h"
 #include "learn/model_train.h"
@@ -352,7 +352,7 @@ cmd_eval(int argc, char **argv)
 	int ch, rc;
 
 	model_train_defaults(&p);
-	optind = 1;
+	optind = 0;	/* GNU getopt: start again, options after operands too */
 	while ((ch = getopt_long(argc, argv, "j:", opts, NULL)) != -1) {
 		switch (ch) {
 		case 't': train_path = optarg; break;

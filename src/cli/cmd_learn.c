@@ -1,5 +1,7 @@
-/* mailgate learn spam|ham [--unlearn] FILE|DIR|-... and mailgate learn
- * --expire: teaches the Bayes store of engine.bayes.path (docs/bayes.md).
+/* mailgate learn spam|ham [--unlearn | --model] FILE|DIR|-... and mailgate
+ * learn --expire: teaches the Bayes store of engine.bayes.path
+ * (docs/bayes.md) and, with --model, moves the trained model of
+ * engine.model.path one online step per new message (docs/accuracy.md).
  * Each message is parsed and analysed as the engine does before its
  * checks; a directory is walked, each regular file one message; "-" is
  * standard input. */
@@ -12,12 +14,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli/cmd_scan.h"
+#include "cli/cli_files.h"
 #include "cli/commands.h"
 #include "core/arena.h"
 #include "core/conf.h"
 #include "core/err.h"
 #include "learn/bayes.h"
+#include "learn/model.h"
 #include "mime/analyze.h"
 #include "mime/mime.h"
 #include "mime/url.h"
@@ -26,6 +29,7 @@
 
 struct learn_run {
 	struct bayes	*store;
+	struct model	*model;		/* --model, else NULL */
 	struct mime_analyze_ctx *actx;
 	struct mime_limits limits;	/* the engine's, from engine.mime */
 	bool		 spam, unlearn;
@@ -35,7 +39,8 @@ struct learn_run {
 static int
 learn_usage(void)
 {
-	fprintf(stderr, "usage: mailgate learn [-c FILE] spam|ham [--unlearn] FILE|DIR|-...\n"
+	fprintf(stderr, "usage: mailgate learn [-c FILE] spam|ham [--unlearn | --model] "
+	    "FILE|DIR|-...\n"
 	    "       mailgate learn [-c FILE] --expire\n");
 	return 2;
 }
@@ -66,8 +71,8 @@ learn_message(struct learn_run *r, const char *path, const uint8_t *data, size_t
 	    (m = mime_parse(a, data, len, &r->limits)) != NULL &&
 	    (rc = mime_analyze(r->actx, a, m)) == 0)
 		rc = bayes_learn(r->store, m, r->spam, r->unlearn);
-	/* The trained model's online update, when it has one, goes here:
-	 * one call with m, r->spam and r->unlearn once rc == 0. */
+	if (rc == 0 && r->model != NULL)
+		rc = model_learn_msg(r->model, m, a, r->spam);
 	if (rc == 0)
 		r->done++;
 	else if (rc == (r->unlearn ? -MG_ENOENT : -MG_EEXIST))
@@ -77,18 +82,21 @@ learn_message(struct learn_run *r, const char *path, const uint8_t *data, size_t
 	mg_arena_free(a);
 }
 
-static void
-learn_file(struct learn_run *r, const char *path)
+/* A file of the walk; its failure is counted, the walk goes on. */
+static int
+learn_file(void *arg, const char *path)
 {
+	struct learn_run *r = arg;
 	struct cli_file f;
 	char err[256];
 
 	if (cli_file_map(path, &f, err, sizeof(err)) < 0) {
 		learn_fail(r, path, err);
-		return;
+		return 0;
 	}
 	learn_message(r, path, f.data, f.len);
 	cli_file_unmap(&f);
+	return 0;
 }
 
 static void
@@ -118,38 +126,17 @@ learn_stdin(struct learn_run *r)
 	free(buf);
 }
 
-static int
-learn_name_order(const FTSENT **a, const FTSENT **b)
-{
-	return strcmp((*a)->fts_name, (*b)->fts_name);
-}
-
 /* Files are learned in name order; what cannot be read is a failure. */
 static void
 learn_paths(struct learn_run *r, char **paths)
 {
-	char *one[2] = { NULL, NULL };
-	FTSENT *e;
-	FTS *fts;
-
 	for (; *paths != NULL; paths++) {
-		if (strcmp(*paths, "-") == 0) {
+		char *one[2] = { *paths, NULL };
+
+		if (strcmp(*paths, "-") == 0)
 			learn_stdin(r);
-			continue;
-		}
-		one[0] = *paths;
-		if ((fts = fts_open(one, FTS_PHYSICAL | FTS_NOCHDIR, learn_name_order)) == NULL) {
+		else if (cli_walk(one, learn_file, r) < 0)
 			learn_fail(r, *paths, strerror(errno));
-			continue;
-		}
-		while ((e = fts_read(fts)) != NULL) {
-			if (e->fts_info == FTS_F)
-				learn_file(r, e->fts_path);
-			else if (e->fts_info == FTS_DNR || e->fts_info == FTS_ERR ||
-			    e->fts_info == FTS_NS)
-				learn_fail(r, e->fts_path, strerror(e->fts_errno));
-		}
-		fts_close(fts);
 	}
 }
 
@@ -196,6 +183,32 @@ learn_messages(struct learn_run *r, char **paths)
 	return r->failed > 0 ? 1 : 0;
 }
 
+/* learn_messages with the model loaded before and saved after (atomically:
+ * scanning engines see the new file when they reopen, on SIGHUP). */
+static int
+learn_with_model(struct learn_run *r, const struct mg_conf *conf, char **paths)
+{
+	const char *path = conf->engine.model.path;
+	char err[1024];
+	int rc;
+
+	if (path == NULL) {
+		fprintf(stderr, "mailgate learn: %s: engine.model.path is not set\n", conf->path);
+		return 1;
+	}
+	if ((r->model = model_load(path, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "mailgate learn: %s\n", err);
+		return 1;
+	}
+	rc = learn_messages(r, paths);
+	if (r->done > 0 && model_save(r->model, path, err, sizeof(err)) < 0) {
+		fprintf(stderr, "mailgate learn: %s\n", err);
+		rc = 1;
+	}
+	r->model = model_free(r->model);
+	return rc;
+}
+
 /* The configuration (-c FILE, MAILGATE_CONF or the default) and its store. */
 static struct mg_conf *
 learn_conf(const char *conf_path, char *err, size_t errlen)
@@ -216,24 +229,28 @@ cmd_learn(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "unlearn", no_argument, NULL, 'U' },
 		{ "expire", no_argument, NULL, 'E' },
+		{ "model", no_argument, NULL, 'M' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *conf_path = getenv("MAILGATE_CONF");
 	struct learn_run r = { 0 };
-	bool expire = false;
+	bool expire = false, model = false;
 	struct mg_conf *conf;
 	char err[1024];
 	int ch, rc;
 
-	optind = 1;
+	optind = 0;	/* GNU getopt: start again, options after operands too */
 	while ((ch = getopt_long(argc, argv, "c:", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c': conf_path = optarg; break;
 		case 'U': r.unlearn = true; break;
 		case 'E': expire = true; break;
+		case 'M': model = true; break;
 		default: return learn_usage();
 		}
 	}
+	if (model && (expire || r.unlearn))
+		return learn_usage();
 	if (expire ? optind != argc || r.unlearn : argc - optind < 2 ||
 	    (strcmp(argv[optind], "spam") != 0 && strcmp(argv[optind], "ham") != 0))
 		return learn_usage();
@@ -251,14 +268,9 @@ cmd_learn(int argc, char **argv)
 		rc = rc < 0 ? 1 : 0;
 	} else {
 		r.spam = strcmp(argv[optind], "spam") == 0;
-		r.limits = (struct mime_limits){
-			.max_header_len = conf->engine.mime.max_header_len,
-			.max_headers = conf->engine.mime.max_headers,
-			.max_depth = conf->engine.mime.max_depth,
-			.max_parts = conf->engine.mime.max_parts,
-			.max_decoded = conf->engine.mime.max_decoded,
-		};
-		rc = learn_messages(&r, argv + optind + 1);
+		mime_limits_conf(&r.limits, &conf->engine.mime);
+		rc = model ? learn_with_model(&r, conf, argv + optind + 1) :
+		    learn_messages(&r, argv + optind + 1);
 	}
 	learn_print_store(conf->engine.bayes.path, r.store);
 	bayes_close(r.store);

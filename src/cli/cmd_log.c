@@ -256,7 +256,7 @@ parse_options(int argc, char **argv, struct store_query *q, bool *json)
 	unsigned long n;
 	int ch;
 
-	optind = 1;
+	optind = 0;	/* GNU getopt: start again, options after operands too */
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "+:", opts, NULL)) != -1) {
 		switch (ch) {

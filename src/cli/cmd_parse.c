@@ -4,9 +4,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli/cli_files.h"
 #include "cli/cmd_json.h"
 #include "cli/cmd_parse.h"
-#include "cli/cmd_scan.h"
 #include "core/arena.h"
 #include "mime/analyze.h"
 #include "mime/attach.h"

@@ -19,8 +19,8 @@
 #include <time.h>
 
 #include "checks/rules.h"
+#include "cli/cli_files.h"
 #include "cli/cmd_rules.h"
-#include "cli/cmd_scan.h"
 #include "core/err.h"
 #include "engine/engine.h"
 #include "mime/analyze.h"
@@ -411,7 +411,7 @@ rules_run(struct rules_cli *c, int argc, char **argv, bool stats)
 	char *end;
 	int ch, rc = 1, show = -1;
 
-	optind = 1;
+	optind = 0;	/* GNU getopt: start again, options after operands too */
 	while ((ch = getopt(argc, argv, stats ? "d:j:l:" : "d:")) != -1) {
 		if (ch == 'd' && cli_add_dir(c, optarg) == 0)
 			continue;

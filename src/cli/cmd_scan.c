@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli/cli_files.h"
 #include "cli/cmd_json.h"
 #include "cli/cmd_scan.h"
 #include "cli/commands.h"
@@ -44,52 +45,11 @@ struct scan_run {
 	pthread_mutex_t	 out_lock;
 };
 
-int
-cli_file_map(const char *path, struct cli_file *f, char *err, size_t errlen)
-{
-	struct stat st;
-	int fd;
-
-	memset(f, 0, sizeof(*f));
-	f->data = (const uint8_t *)"";
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1 || fstat(fd, &st) == -1) {
-		snprintf(err, errlen, "%s", strerror(errno));
-		if (fd != -1)
-			close(fd);
-		return -1;
-	}
-	if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size > CLI_FILE_MAX) {
-		snprintf(err, errlen, "%s", S_ISREG(st.st_mode) ? "file too large" :
-		    "not a regular file");
-		close(fd);
-		return -1;
-	}
-	if (st.st_size > 0 && (f->map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE,
-	    fd, 0)) == MAP_FAILED) {
-		snprintf(err, errlen, "%s", strerror(errno));
-		f->map = NULL;
-		close(fd);
-		return -1;
-	}
-	close(fd);
-	if (f->map != NULL) {
-		f->data = f->map;
-		f->len = (size_t)st.st_size;
-	}
-	return 0;
-}
-
-void
-cli_file_unmap(struct cli_file *f)
-{
-	if (f->map != NULL)
-		munmap(f->map, f->len);
-	f->map = NULL;
-}
-
 static int
-scan_add_file(struct scan_run *r, const char *path)
+scan_add_file(void *arg, const char *path)
 {
+	struct scan_run *r = arg;
+
 	if (r->nfiles == r->cap) {
 		size_t cap = r->cap ? r->cap * 2 : 1024;
 		char **n = realloc(r->files, cap * sizeof(*n));
@@ -102,34 +62,6 @@ scan_add_file(struct scan_run *r, const char *path)
 		return -1;
 	r->nfiles++;
 	return 0;
-}
-
-static int
-scan_name_order(const FTSENT **a, const FTSENT **b)
-{
-	return strcmp((*a)->fts_name, (*b)->fts_name);
-}
-
-/* Every regular file under the paths (names that are not directories are
- * taken as they are, so that an unreadable one gets its error line). */
-static int
-scan_collect(struct scan_run *r, char **paths)
-{
-	FTS *fts = fts_open(paths, FTS_PHYSICAL | FTS_NOCHDIR, scan_name_order);
-	FTSENT *e;
-	int rc = 0;
-
-	if (fts == NULL)
-		return -1;
-	while (rc == 0 && (e = fts_read(fts)) != NULL) {
-		if (e->fts_info == FTS_F || (e->fts_level == 0 && e->fts_info != FTS_D &&
-		    e->fts_info != FTS_DP))
-			rc = scan_add_file(r, e->fts_path);
-		else if (e->fts_info == FTS_DNR || (e->fts_info == FTS_ERR && e->fts_level > 0))
-			rc = scan_add_file(r, e->fts_path);	/* reported by its error line */
-	}
-	fts_close(fts);
-	return rc;
 }
 
 static void
@@ -406,7 +338,7 @@ cmd_scan(int argc, char **argv)
 	char *end, err[256];
 	int ch, rc = 0;
 
-	optind = 1;
+	optind = 0;	/* GNU getopt: start again, options after operands too */
 	while ((ch = getopt_long(argc, argv, "c:j:", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c': conf_path = optarg; break;
@@ -430,7 +362,7 @@ cmd_scan(int argc, char **argv)
 	if (r.mode == SCAN_FULL && (r.engine = scan_open_engine(conf_path)) == NULL)
 		return 1;
 	pthread_mutex_init(&r.out_lock, NULL);
-	if (scan_collect(&r, argv + optind) < 0) {
+	if (cli_walk(argv + optind, scan_add_file, &r) < 0) {
 		fprintf(stderr, "mailgate scan: cannot list files: %s\n", strerror(errno));
 		rc = 1;
 	} else {

@@ -38,7 +38,7 @@ cmd_train(int argc, char **argv)
 	int ch, rc;
 
 	model_train_defaults(&p);
-	optind = 1;
+	optind = 0;	/* GNU getopt: start again, options after operands too */
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (ch) {
 		case 't': list_path = optarg; break;

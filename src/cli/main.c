@@ -28,7 +28,7 @@ static const struct command commands[] = {
 	{ "sink", NULL, cmd_sink, "sink [--listen HOST:PORT] [--maildir DIR] [--tls-cert F --tls-key F]" },
 	{ "parse", NULL, cmd_parse, "parse FILE" },
 	{ "scan", NULL, cmd_scan, "scan [-c FILE] [--json] [-j N] [--parse-only | --no-checks] FILE|DIR..." },
-	{ "learn", NULL, cmd_learn, "learn spam|ham [--unlearn] FILE|DIR|-... | learn --expire" },
+	{ "learn", NULL, cmd_learn, "learn spam|ham [--unlearn | --model] FILE|DIR|-... | learn --expire" },
 	{ "train", NULL, cmd_train, "train --train LIST.tsv [--out FILE] [--bayes PATH]" },
 	{ "eval", NULL, cmd_eval, "eval --train LIST.tsv --test LIST.tsv [--json]" },
 	{ "rules", NULL, cmd_rules, "rules check [DIR...] | rules stats LIST.tsv" },

@@ -167,13 +167,7 @@ engine_open_checks(const struct mg_conf *conf, const struct mg_check *const *che
 		conf->engine.reject };
 	e->task_timeout_ns = (uint64_t)(conf->engine.task_timeout * 1e9);
 	e->check_timeout_ns = (uint64_t)(conf->engine.check_timeout * 1e9);
-	e->limits = (struct mime_limits){
-		.max_header_len = conf->engine.mime.max_header_len,
-		.max_headers = conf->engine.mime.max_headers,
-		.max_depth = conf->engine.mime.max_depth,
-		.max_parts = conf->engine.mime.max_parts,
-		.max_decoded = conf->engine.mime.max_decoded,
-	};
+	mime_limits_conf(&e->limits, &conf->engine.mime);
 	if (engine_dns_open(e, conf, err) < 0)
 		goto fail;
 	if ((rc = engine_init_checks(e, conf, checks, n, err)) < 0) {

@@ -80,11 +80,15 @@ model_symbol_find(const struct model *m, const char *name)
 void
 model_learn(struct model *m, const struct feat_vec *x, bool spam)
 {
-	double z = model_text_logit(m, x), p, g;
+	double z = model_text_logit(m, x), p, g, norm2 = 0;
 
+	/* Normalised step: one message moves its own logit by at most
+	 * online_rate, however many feature groups it has. */
+	for (size_t i = 0; i < x->n; i++)
+		norm2 += (double)x->f[i].val * x->f[i].val;
 	z = z > 35 ? 35 : z < -35 ? -35 : z;
 	p = 1.0 / (1.0 + exp(-z));
-	g = m->online_rate * (p - (spam ? 1.0 : 0.0));
+	g = m->online_rate * (p - (spam ? 1.0 : 0.0)) / (norm2 > 1.0 ? norm2 : 1.0);
 	for (size_t i = 0; i < x->n; i++)
 		m->w[x->f[i].idx] -= (float)(g * x->f[i].val);
 }

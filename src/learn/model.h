@@ -54,7 +54,8 @@ double	model_text_logit(const struct model *, const struct feat_vec *);
 const struct model_symbol *model_symbol_find(const struct model *, const char *name);
 
 /* One online step towards spam or ham on the text and structure part
- * (mailgate learn): w -= online_rate * (p - y) * x. The symbols' weights,
+ * (mailgate learn): w -= online_rate * (p - y) * x / max(1, |x|^2), so one
+ * message moves its own logit by at most online_rate. The symbols' weights,
  * the bias and the fusion stay as trained. */
 void	model_learn(struct model *, const struct feat_vec *, bool spam);
 /* The same for a parsed and analysed message (mailgate learn: load the

@@ -14,6 +14,7 @@
 
 #include "core/arena.h"
 #include "core/buf.h"
+#include "core/conf.h"
 
 struct mime_limits {
 	size_t		 max_header_len;	/* one header section, bytes: 64 KiB */
@@ -24,6 +25,8 @@ struct mime_limits {
 };
 
 void	mime_limits_default(struct mime_limits *);
+/* The limits of the configuration's engine.mime. */
+void	mime_limits_conf(struct mime_limits *, const struct conf_mime *);
 
 /* Anomalies (mime_part.flags; mime_msg.flags is the union). Each becomes a
  * MIME_<NAME> symbol in the engine (names: mime_flag_name). */

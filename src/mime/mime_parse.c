@@ -23,6 +23,16 @@ mime_limits_default(struct mime_limits *l)
 	l->max_decoded = 64ull * 1024 * 1024;
 }
 
+void
+mime_limits_conf(struct mime_limits *l, const struct conf_mime *c)
+{
+	l->max_header_len = c->max_header_len;
+	l->max_headers = c->max_headers;
+	l->max_depth = c->max_depth;
+	l->max_parts = c->max_parts;
+	l->max_decoded = c->max_decoded;
+}
+
 const struct mime_header *
 mime_header_find(const struct mime_part *p, const char *name)
 {
