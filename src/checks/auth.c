@@ -54,6 +54,7 @@ static const struct symbol_def auth_symbols[] = {
 	S("ARC_REJECT", 0.5, SPAM, "ARC: the chain of custody is broken"),
 	S("ARC_NA", 0.0, CLEAN, "ARC: no ARC sets"),
 	S("AUTH_UNCHECKED", 0.0, CLEAN, "sender authentication not checked (network checks off)"),
+	S("AUTHRES_FORGED", 2.0, SPAM, "an incoming Authentication-Results field claims our authserv-id"),
 	S("AUTH_FAIL", 0.0, CLEAN, "the auth check failed or timed out"),
 };
 
@@ -301,6 +302,25 @@ auth_symbols_and_header(const struct auth_state *st, struct mg_task *t,
 	return mg_task_header(t, AUTHRES_NAME, value);
 }
 
+/* Incoming Authentication-Results fields in our name (RFC 8601 section 5)
+ * are renamed by the gateway and flagged. */
+static int
+auth_forged_fields(const struct auth_state *st, struct mg_task *t)
+{
+	const struct mime_part *root = t->msg->root;
+	int rc = 0;
+
+	for (size_t i = 0; i < root->nheaders && rc == 0; i++) {
+		const struct mime_header *h = &root->headers[i];
+
+		if (mg_slice_eq_nocase(h->name, AUTHRES_NAME) &&
+		    authres_is_ours((const char *)h->raw.ptr, h->raw.len, st->authserv_id) &&
+		    (rc = mg_task_forged_ar(t, h->name.ptr)) == 0)
+			rc = mg_task_symbol(t, "AUTHRES_FORGED", NULL);
+	}
+	return rc;
+}
+
 static int
 auth_scan(void *state, struct mg_task *t)
 {
@@ -310,6 +330,8 @@ auth_scan(void *state, struct mg_task *t)
 
 	if ((t->env != NULL && t->env->outbound) || !(st->spf || st->dkim || st->dmarc || st->arc))
 		return 0;
+	if ((rc = auth_forged_fields(st, t)) < 0)
+		return rc;
 	if (t->dns == NULL)
 		return mg_task_symbol(t, "AUTH_UNCHECKED", "network checks off");
 	if ((rc = auth_dns_phase(st, t, &r)) < 0)

@@ -82,6 +82,9 @@ proto_scan_result_encode(struct mg_buf *out, const struct proto_scan_result *r)
 	rc = rc ? rc : ipc_put_cstr(out, r->headers);
 	rc = rc ? rc : ipc_put_cstr(out, r->reply);
 	rc = rc ? rc : ipc_put_cstr(out, r->symbols);
+	rc = rc ? rc : ipc_put_u32(out, r->nforged_ar);
+	for (uint32_t i = 0; rc == 0 && i < r->nforged_ar; i++)
+		rc = ipc_put_u64(out, r->forged_ar[i]);
 	return rc ? rc : ipc_frame_end(out, start);
 }
 
@@ -99,8 +102,11 @@ proto_scan_result_decode(const uint8_t *frame, size_t len, struct proto_scan_res
 	r->headers = ipc_get_strdup(&rd, PROTO_MAX_STR);
 	r->reply = ipc_get_strdup(&rd, PROTO_MAX_STR);
 	r->symbols = ipc_get_strdup(&rd, PROTO_MAX_STR);
-	if (!rd.bad && r->action > PROTO_SCAN_REJECT)
+	r->nforged_ar = ipc_get_u32(&rd);
+	if (!rd.bad && (r->action > PROTO_SCAN_REJECT || r->nforged_ar > PROTO_FORGED_AR_MAX))
 		rd.bad = true;
+	for (uint32_t i = 0; !rd.bad && i < r->nforged_ar; i++)
+		r->forged_ar[i] = ipc_get_u64(&rd);
 	if (ipc_reader_end(&rd) < 0) {
 		proto_scan_result_clear(r);
 		return -MG_EPROTO;

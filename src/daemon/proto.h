@@ -20,6 +20,7 @@ enum proto_type {
 
 #define PROTO_SCAND_SOCK	"run/scand.sock"
 #define PROTO_QUEUED_SOCK	"run/queued.sock"
+#define PROTO_FORGED_AR_MAX	16	/* = MG_FORGED_AR_MAX of the engine */
 
 /* What smtpd does with a scanned message. */
 enum proto_scan_action {
@@ -48,6 +49,8 @@ struct proto_scan_result {
 	char		*headers;	/* CRLF-terminated fields to add, may be "" */
 	char		*reply;		/* text for TEMPFAIL/REJECT, may be "" */
 	char		*symbols;	/* "NAME(score),..." for the message log, may be "" */
+	uint32_t	 nforged_ar;	/* forged Authentication-Results to rename */
+	uint64_t	 forged_ar[PROTO_FORGED_AR_MAX];	/* their offsets in the file */
 };
 
 enum proto_queue_op { PROTO_QUEUE_FLUSH = 1, PROTO_QUEUE_DELETE };

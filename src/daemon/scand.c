@@ -29,6 +29,8 @@
 #include "daemon/unix_socket.h"
 #include "engine/engine.h"
 
+_Static_assert(PROTO_FORGED_AR_MAX == MG_FORGED_AR_MAX, "one ceiling for forged fields");
+
 /* A loaded engine, shared by jobs; replaced on SIGHUP, freed by the last job. */
 struct engine_ref {
 	struct mg_engine *engine;
@@ -158,6 +160,8 @@ job_scan(struct scan_job *job)
 		res.headers = (char *)r.headers.data;
 		res.reply = r.reply;
 		res.symbols = (char *)symbols.data;
+		res.nforged_ar = (uint32_t)r.nforged_ar;
+		memcpy(res.forged_ar, r.forged_ar, sizeof(res.forged_ar));
 		log_info("%016" PRIx64 " scan verdict=%s score=%.2f action=%s size=%lld "
 		    "symbols=\"%s\"", job->req.qid, r.verdict, r.score,
 		    mg_verdict_action_name(r.verdict_action), (long long)size, res.symbols);

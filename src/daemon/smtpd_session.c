@@ -262,6 +262,26 @@ scan_reply(char *out, size_t outlen, const char *text, const char *code,
 		snprintf(out, outlen, "%s %s", code, text);
 }
 
+/* Incoming Authentication-Results fields in the gateway's name (scand found
+ * them) are renamed, so that no system behind the gateway trusts them;
+ * -MG_EIO fails the message with a temporary error. */
+static int
+tx_rename_forged(struct smtpd_sess *ss, const struct proto_scan_result *res)
+{
+	struct smtpd_tx *tx = ss->tx;
+
+	for (uint32_t i = 0; i < res->nforged_ar; i++) {
+		int rc = spool_file_patch(&tx->file, res->forged_ar[i], "Authentication-Results",
+		    "Untrusted-Auth-Results");
+		if (rc == -MG_EIO)
+			return rc;
+		if (rc < 0)
+			log_warn("%016" PRIx64 " smtp forged_ar offset=%" PRIu64 " not renamed",
+			    tx->file.id, res->forged_ar[i]);
+	}
+	return 0;
+}
+
 static void
 scan_done(struct smtpd_scan_job *job, int err, const struct proto_scan_result *res)
 {
@@ -285,7 +305,7 @@ scan_done(struct smtpd_scan_job *job, int err, const struct proto_scan_result *r
 		tx_finish(ss, reply);
 		return;
 	}
-	if (tx_envelope(ss, res) < 0) {
+	if (tx_envelope(ss, res) < 0 || tx_rename_forged(ss, res) < 0) {
 		tx_finish(ss, R_TEMPFAIL);
 		return;
 	}

@@ -280,6 +280,8 @@ engine_result(struct mg_task *t, const struct verdict *v, struct mg_result *res)
 	mg_buf_release(&res->headers);
 	res->headers = t->headers;
 	mg_buf_init(&t->headers, 0);
+	memcpy(res->forged_ar, t->forged_ar, sizeof(res->forged_ar));
+	res->nforged_ar = t->nforged_ar;
 	return 0;
 }
 

@@ -16,6 +16,8 @@
 
 struct mg_engine;
 
+#define MG_FORGED_AR_MAX	16	/* forged Authentication-Results renamed */
+
 struct mg_envelope {
 	const char	*client_ip;
 	const char	*helo;
@@ -47,6 +49,11 @@ struct mg_result {
 	struct mg_symbol *symbols;	/* by descending score, then name */
 	size_t		 nsymbols;
 	struct mg_buf	 headers;	/* CRLF-terminated fields to add */
+	/* Offsets in the message of incoming Authentication-Results fields
+	 * that claim the gateway's authserv-id (forged or looped): the
+	 * gateway renames each to Untrusted-Auth-Results (same length). */
+	uint64_t	 forged_ar[MG_FORGED_AR_MAX];
+	size_t		 nforged_ar;
 	char		 reply[256];	/* reply text for TEMPFAIL/REJECT */
 	struct mg_arena	*arena;		/* private: holds symbols */
 };

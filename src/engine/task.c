@@ -144,6 +144,16 @@ mg_task_header(struct mg_task *t, const char *name, const char *value)
 }
 
 int
+mg_task_forged_ar(struct mg_task *t, const uint8_t *field)
+{
+	if (field < t->raw || field >= t->raw + t->len)
+		return -MG_EINVAL;
+	if (t->nforged_ar < MG_FORGED_AR_MAX)
+		t->forged_ar[t->nforged_ar++] = (uint64_t)(field - t->raw);
+	return 0;
+}
+
+int
 mg_task_dns(struct mg_task *t, struct dns_lookup *q, size_t n)
 {
 	if (t->dns == NULL)

@@ -41,6 +41,8 @@ struct mg_task {
 	struct task_symbol *symbols;
 	size_t		 nsymbols;
 	struct mg_buf	 headers;	/* fields to add, from mg_task_header */
+	uint64_t	 forged_ar[MG_FORGED_AR_MAX];	/* from mg_task_forged_ar */
+	size_t		 nforged_ar;
 	uint64_t	 task_deadline;	/* task_now() clock */
 	uint64_t	 check_deadline;
 };
@@ -67,6 +69,10 @@ int	mg_task_symbol_scaled(struct mg_task *, const char *name, double factor,
 /* Adds the header field "name: value" (value already folded and without
  * CRLF) to the fields the gateway adds to the message. 0 or -MG_ENOMEM. */
 int	mg_task_header(struct mg_task *, const char *name, const char *value);
+/* Marks the header field starting at field (a pointer into t->raw, at
+ * its name "Authentication-Results") as forged: the gateway renames it.
+ * Fields past MG_FORGED_AR_MAX are left. 0 or -MG_EINVAL (not in raw). */
+int	mg_task_forged_ar(struct mg_task *, const uint8_t *field);
 /* Resolves the lookups in parallel until the running check's deadline
  * (net/dns_sync.h). -MG_ENOENT when network checks are off (t->dns NULL),
  * else 0 or -MG_ENOMEM. */

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -171,7 +172,7 @@ spool_file_create(struct spool *s, struct spool_file *f)
 		f->id = mg_id_queue();
 		spool_name(name, f->id, "");
 		f->fd = openat(s->incoming_fd, name,
-		    O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, SPOOL_FILE_MODE);
+		    O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, SPOOL_FILE_MODE);
 		if (f->fd == -1 && errno == EEXIST)
 			continue;
 		if (f->fd == -1) {
@@ -200,6 +201,27 @@ spool_file_write(struct spool_file *f, const void *p, size_t len)
 		return -MG_EIO;
 	}
 	f->size += len;
+	return 0;
+}
+
+int
+spool_file_patch(struct spool_file *f, uint64_t off, const char *expect, const char *repl)
+{
+	char have[64];
+	size_t n = strlen(expect);
+
+	if (n != strlen(repl) || n > sizeof(have) || off > f->size || f->size - off < n)
+		return -MG_EPROTO;
+	if (pread(f->fd, have, n, (off_t)off) != (ssize_t)n) {
+		log_syserr("%016" PRIx64 " spool read", f->id);
+		return -MG_EIO;
+	}
+	if (strncasecmp(have, expect, n) != 0)
+		return -MG_EPROTO;
+	if (pwrite(f->fd, repl, n, (off_t)off) != (ssize_t)n) {
+		log_syserr("%016" PRIx64 " spool write", f->id);
+		return -MG_EIO;
+	}
 	return 0;
 }
 

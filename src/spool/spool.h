@@ -36,6 +36,11 @@ int	spool_recover(struct spool *);
 /* Creates incoming/ID with a fresh queue id. */
 int	spool_file_create(struct spool *, struct spool_file *out);
 int	spool_file_write(struct spool_file *, const void *, size_t);
+/* Overwrites the bytes at off, which must read expect (ASCII letters in any
+ * case), with repl of the same length, before the commit. 0, -MG_EPROTO
+ * when the bytes differ or lie past what was written, -MG_EIO. */
+int	spool_file_patch(struct spool_file *, uint64_t off, const char *expect,
+	    const char *repl);
 /* Path of incoming/ID (for scand, which only reads it). */
 void	spool_file_path(const struct spool_file *, char *out, size_t outlen);
 /* Removes incoming/ID (message refused or session gone). */

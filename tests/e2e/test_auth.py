@@ -157,6 +157,22 @@ def test_subdomain_policy_and_null_sender(world, sink):
     assert "dmarc=fail (p=quarantine sp=none dis=none) header.from=news.relaxed.test" in ar, ar
 
 
+def test_incoming_results_in_our_name_are_renamed(world, sink):
+    """An Authentication-Results field that arrives claiming the gateway's
+    authserv-id is forged (RFC 8601 section 5): delivered renamed, never
+    trusted downstream; a field of another authserv-id stays as it is."""
+    gw, _ = world
+    msg = (b"Authentication-Results: MX.GW.TEST; spf=pass smtp.mailfrom=ceo@forged.test\r\n"
+           b"Authentication-Results: other.example; dkim=pass header.d=x.test\r\n"
+           + mg.simple_message("forged results", mfrom="ceo@forged.test"))
+    data = _deliver(gw, sink, msg, "ceo@forged.test")
+    body = mg.strip_added_headers(data)
+    assert body.startswith(b"Untrusted-Auth-Results: MX.GW.TEST; spf=pass"), body[:300]
+    assert b"\r\nAuthentication-Results: other.example; dkim=pass" in body, body[:300]
+    assert b"AUTHRES_FORGED" in data.split(b"\r\n\r\n")[0]
+    assert "spf=fail smtp.mailfrom=ceo@forged.test" in _authres(data)
+
+
 def test_configuration_errors_name_the_line(tmp_path):
     for body, why in (('spf = "yes";', "engine.auth.spf must be true or false"),
                       ('spff = true;', "unknown setting 'spff' in engine.auth"),

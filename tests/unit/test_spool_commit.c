@@ -308,6 +308,51 @@ test_abort(void **state)
 	assert_string_equal(names, "");
 }
 
+/* spool_file_patch renames a field in place, and only where the bytes are
+ * what the caller expects, within what was written. */
+static void
+test_patch(void **state)
+{
+	static const char msg[] = "Authentication-Results: x\r\n\r\nbody\r\n";
+	static const struct {
+		uint64_t	 off;
+		const char	*expect;
+		int		 rc;
+	} cases[] = {
+		{ 0, "authentication-results", 0 },	/* any case */
+		{ 0, "Authentication-Results", -MG_EPROTO },	/* already renamed */
+		{ 2, "thentication-Results: x", -MG_EPROTO },
+		{ sizeof(msg) - 3, "Authentication-Results", -MG_EPROTO },	/* past the end */
+	};
+	struct fixture *f = *state;
+	struct spool_file a;
+	char path[256], got[sizeof(msg)];
+	FILE *fp;
+
+	assert_int_equal(spool_file_create(f->spool, &a), 0);
+	assert_int_equal(spool_file_write(&a, msg, sizeof(msg) - 1), 0);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char repl[64];
+
+		snprintf(repl, sizeof(repl), "%.*s", (int)strlen(cases[i].expect),
+		    "Untrusted-Auth-Results--------");
+		int rc = spool_file_patch(&a, cases[i].off, cases[i].expect, repl);
+
+		if (rc != cases[i].rc) {
+			print_error("case %zu: got %d, want %d\n", i, rc, cases[i].rc);
+			test_failures++;
+		}
+	}
+	spool_file_path(&a, path, sizeof(path));
+	assert_non_null(fp = fopen(path, "rb"));
+	assert_int_equal(fread(got, 1, sizeof(got), fp), sizeof(msg) - 1);
+	fclose(fp);
+	got[sizeof(msg) - 1] = '\0';
+	assert_string_equal(got, "Untrusted-Auth-Results: x\r\n\r\nbody\r\n");
+	spool_file_abort(&a);
+	check_failures();
+}
+
 static const struct {
 	const char	*name;
 	const char	*incoming[4];
@@ -617,6 +662,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_commit_batch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_commit_batch_failure, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_abort, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_patch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_recover, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_env_store, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_inject_and_remove, setup, teardown),
