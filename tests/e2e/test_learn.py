@@ -28,8 +28,8 @@ def write(d, name, data):
     return path
 
 
-def setup():
-    d = mg.make_workdir()
+def setup(d):
+    d = str(d)
     shutil.copy(os.path.join(SRC, "models/model.bin"), os.path.join(d, "model.bin"))
     conf = write(d, "t.conf", f"""
 spool = "{d}/spool";
@@ -59,8 +59,8 @@ def scan(conf, path):
     return out["score"], {s["name"]: s["score"] for s in out["symbols"]}
 
 
-def test_learn_then_classify_and_refuse_twice():
-    d, conf, spam, ham = setup()
+def test_learn_then_classify_and_refuse_twice(tmp_path):
+    d, conf, spam, ham = setup(tmp_path)
     r = learn(conf, "spam", *spam[:5])
     assert r.returncode == 0, r.stderr
     assert "learned 5 spam, 0 already known, 0 failed" in r.stderr
@@ -77,8 +77,8 @@ def test_learn_then_classify_and_refuse_twice():
     assert "unlearned 1 spam" in r.stderr, r.stderr
 
 
-def test_learn_model_moves_scores():
-    d, conf, spam, ham = setup()
+def test_learn_model_moves_scores(tmp_path):
+    d, conf, spam, ham = setup(tmp_path)
     spam_before, _ = scan(conf, spam[5])
     r = learn(conf, "spam", "--model", *spam[:5])
     assert r.returncode == 0, r.stderr
@@ -95,8 +95,8 @@ def test_learn_model_moves_scores():
     assert ham_before - ham_after < 5 * 5, (ham_before, ham_after)
 
 
-def test_learn_usage_and_errors():
-    d, conf, spam, _ = setup()
+def test_learn_usage_and_errors(tmp_path):
+    d, conf, spam, _ = setup(tmp_path)
     assert learn(conf, "spam", "--unlearn", "--model", spam[0]).returncode == 2
     assert learn(conf, "junk", spam[0]).returncode == 2
     r = learn(conf, "spam", os.path.join(d, "missing.eml"))
