@@ -28,7 +28,7 @@ def write(d, name, data):
     return path
 
 
-def setup(d):
+def make_world(d):
     d = str(d)
     shutil.copy(os.path.join(SRC, "models/model.bin"), os.path.join(d, "model.bin"))
     conf = write(d, "t.conf", f"""
@@ -60,7 +60,7 @@ def scan(conf, path):
 
 
 def test_learn_then_classify_and_refuse_twice(tmp_path):
-    d, conf, spam, ham = setup(tmp_path)
+    d, conf, spam, ham = make_world(tmp_path)
     r = learn(conf, "spam", *spam[:5])
     assert r.returncode == 0, r.stderr
     assert "learned 5 spam, 0 already known, 0 failed" in r.stderr
@@ -78,7 +78,7 @@ def test_learn_then_classify_and_refuse_twice(tmp_path):
 
 
 def test_learn_model_moves_scores(tmp_path):
-    d, conf, spam, ham = setup(tmp_path)
+    d, conf, spam, ham = make_world(tmp_path)
     spam_before, _ = scan(conf, spam[5])
     r = learn(conf, "spam", "--model", *spam[:5])
     assert r.returncode == 0, r.stderr
@@ -96,7 +96,7 @@ def test_learn_model_moves_scores(tmp_path):
 
 
 def test_learn_usage_and_errors(tmp_path):
-    d, conf, spam, _ = setup(tmp_path)
+    d, conf, spam, _ = make_world(tmp_path)
     assert learn(conf, "spam", "--unlearn", "--model", spam[0]).returncode == 2
     assert learn(conf, "junk", spam[0]).returncode == 2
     r = learn(conf, "spam", os.path.join(d, "missing.eml"))
