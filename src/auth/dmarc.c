@@ -9,7 +9,7 @@
 
 #include "auth/dmarc.h"
 #include "core/err.h"
-#include "mime/url_int.h"	/* url_psl_get: the one Public Suffix List */
+#include "mime/url.h"
 #include "net/dns.h"
 #include "net/dns_rr.h"
 
@@ -31,8 +31,7 @@ dmarc_policy_name(enum dmarc_policy p)
 const char *
 dmarc_org_domain(const char *domain)
 {
-	psl_ctx_t *psl = url_psl_get();
-	const char *reg = psl != NULL ? psl_registrable_domain(psl, domain) : NULL;
+	const char *reg = url_registrable_domain(domain);
 
 	return reg != NULL ? reg : domain;
 }

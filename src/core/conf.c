@@ -90,24 +90,14 @@ static const struct conf_real conf_reals[] = {
 };
 #define SYMBOL_SCORE_MAX	100000.0	/* |score| of one symbol */
 
-static int
-conf_check_keys(struct conf_ctx *cx, const config_setting_t *group,
-    const char *const *allowed, const char *const *more)
+/* Stores v into dst, n's field, at n's width. */
+static void
+conf_num_store(const struct conf_num *n, void *dst, uint64_t v)
 {
-	int n = group ? config_setting_length(group) : 0;
-
-	for (int i = 0; i < n; i++) {
-		const config_setting_t *s = config_setting_get_elem(group, (unsigned)i);
-		const char *name = config_setting_name(s);
-		bool ok = false;
-		for (const char *const *k = allowed; *k && !ok; k++)
-			ok = strcmp(*k, name) == 0;
-		for (const char *const *k = more; k && *k && !ok; k++)
-			ok = strcmp(*k, name) == 0;
-		if (!ok)
-			return conf_fail(cx, s, "unknown setting '%s'", name);
-	}
-	return 0;
+	if (n->width == 8)
+		*(uint64_t *)dst = v;
+	else
+		*(uint32_t *)dst = (uint32_t)v;
 }
 
 static int
@@ -119,24 +109,11 @@ conf_load_numbers(struct conf_ctx *cx, struct mg_conf *c)
 	for (size_t i = 0; i < sizeof(conf_nums) / sizeof(conf_nums[0]); i++) {
 		const struct conf_num *n = &conf_nums[i];
 		const config_setting_t *g = config_lookup(cx->cfg, n->group);
-		const config_setting_t *s = g ? config_setting_get_member(g, n->name) : NULL;
-		long long v = (long long)n->def;
-		void *dst = (char *)c + n->off;
+		uint64_t v = n->def;
 
-		if (s != NULL) {
-			int t = config_setting_type(s);
-			if (t != CONFIG_TYPE_INT && t != CONFIG_TYPE_INT64)
-				return conf_fail(cx, s, "%s.%s must be an integer", n->group, n->name);
-			v = config_setting_get_int64(s);
-			if (v < 0 || (uint64_t)v < n->min || (uint64_t)v > n->max)
-				return conf_fail(cx, s, "%s.%s = %lld is out of range [%llu, %llu]",
-				    n->group, n->name, v, (unsigned long long)n->min,
-				    (unsigned long long)n->max);
-		}
-		if (n->width == 8)
-			*(uint64_t *)dst = (uint64_t)v;
-		else
-			*(uint32_t *)dst = (uint32_t)v;
+		if (g != NULL && conf_get_u64(cx, g, n->name, n->group, n->min, n->max, &v) < 0)
+			return -1;
+		conf_num_store(n, (char *)c + n->off, v);
 		if (ngroups == 0 || strcmp(group_names[ngroups - 1], n->group) != 0)
 			group_names[ngroups++] = n->group;
 	}
@@ -310,8 +287,7 @@ conf_load_domains(struct conf_ctx *cx, struct mg_conf *c)
 		if (conf_check_domain(r->domain) < 0)
 			return conf_fail(cx, config_setting_get_member(s, "name"),
 			    "'%s' is not a valid domain name", r->domain);
-		for (char *p = r->domain; *p; p++)
-			*p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+		conf_lower(r->domain);
 		if (conf_load_route(cx, s, false, r) < 0)
 			return -1;
 		for (size_t j = 0; j + 1 < c->nroutes; j++)
@@ -420,14 +396,10 @@ conf_engine_defaults(struct conf_engine *e)
 	/* engine.mime: the defaults of the numeric table, one place for both */
 	for (size_t i = 0; i < sizeof(conf_nums) / sizeof(conf_nums[0]); i++) {
 		const struct conf_num *n = &conf_nums[i];
-		void *dst = (char *)e + (n->off - offsetof(struct mg_conf, engine));
+		size_t off = n->off - offsetof(struct mg_conf, engine);
 
-		if (strcmp(n->group, "engine.mime") != 0)
-			continue;
-		if (n->width == 8)
-			*(uint64_t *)dst = n->def;
-		else
-			*(uint32_t *)dst = (uint32_t)n->def;
+		if (strcmp(n->group, "engine.mime") == 0)
+			conf_num_store(n, (char *)e + off, n->def);
 	}
 	e->network = true;
 	conf_auth_defaults(&e->auth);
@@ -457,13 +429,8 @@ conf_engine_free(struct conf_engine *e)
 static int
 conf_load_engine_areas(struct conf_ctx *cx, const config_setting_t *eng, struct conf_engine *e)
 {
-	const config_setting_t *net = config_setting_get_member(eng, "network");
-
-	if (net != NULL && config_setting_type(net) != CONFIG_TYPE_BOOL)
-		return conf_fail(cx, net, "engine.network must be true or false");
-	if (net != NULL)
-		e->network = config_setting_get_bool(net);
-	if (conf_load_auth(cx, config_setting_get_member(eng, "auth"), &e->auth) < 0 ||
+	if (conf_get_bool(cx, eng, "network", "engine", &e->network) < 0 ||
+	    conf_load_auth(cx, config_setting_get_member(eng, "auth"), &e->auth) < 0 ||
 	    conf_load_dkim(cx, config_setting_get_member(eng, "dkim"), &e->dkim) < 0 ||
 	    conf_load_rules(cx, config_setting_get_member(eng, "rules"), &e->rules) < 0 ||
 	    conf_load_bayes(cx, config_setting_get_member(eng, "bayes"), &e->bayes) < 0 ||
@@ -472,23 +439,6 @@ conf_load_engine_areas(struct conf_ctx *cx, const config_setting_t *eng, struct 
 	    &e->reputation) < 0)
 		return -1;
 	return 0;
-}
-
-/* An integer or a float setting as a double; -1 when it is neither. */
-static int
-conf_number(const config_setting_t *s, double *out)
-{
-	switch (config_setting_type(s)) {
-	case CONFIG_TYPE_INT:
-	case CONFIG_TYPE_INT64:
-		*out = (double)config_setting_get_int64(s);
-		return 0;
-	case CONFIG_TYPE_FLOAT:
-		*out = config_setting_get_float(s);
-		return isfinite(*out) ? 0 : -1;
-	default:
-		return -1;
-	}
 }
 
 static int
@@ -505,18 +455,11 @@ conf_load_engine_reals(struct conf_ctx *cx, const config_setting_t *eng,
 	for (size_t i = 0; i < sizeof(conf_reals) / sizeof(conf_reals[0]); i++) {
 		const struct conf_real *r = &conf_reals[i];
 		const config_setting_t *g = r->group ? thr : eng;
-		const config_setting_t *s = g ? config_setting_get_member(g, r->name) : NULL;
-		const char *path = r->group ? "engine.thresholds" : "engine";
-		double v;
 
-		if (s == NULL)
-			continue;
-		if (conf_number(s, &v) < 0)
-			return conf_fail(cx, s, "%s.%s must be a number", path, r->name);
-		if (v < r->min || v > r->max)
-			return conf_fail(cx, s, "%s.%s = %g is out of range [%g, %g]", path,
-			    r->name, v, r->min, r->max);
-		*(double *)((char *)e + r->off) = v;
+		if (g != NULL && conf_get_real(cx, g, r->name,
+		    r->group ? "engine.thresholds" : "engine", r->min, r->max,
+		    (double *)((char *)e + r->off)) < 0)
+			return -1;
 	}
 	if (e->quarantine < e->tag || e->reject < e->quarantine)
 		return conf_fail(cx, thr, "engine.thresholds must be tag <= quarantine <= reject "
@@ -537,10 +480,8 @@ conf_load_symbol(struct conf_ctx *cx, const config_setting_t *s, struct conf_sym
 
 	sym->line = config_setting_source_line(s);
 	sym->category = sym->force = -1;
-	for (const char *p = name; *p; p++)
-		if (!((*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '_'))
-			return conf_fail(cx, s, "symbol '%s': names are upper case letters, "
-			    "digits and '_'", name);
+	if (conf_check_symbol(cx, s, name) < 0)
+		return -1;
 	if ((sym->name = strdup(name)) == NULL)
 		return conf_fail(cx, NULL, "out of memory");
 	if (config_setting_is_group(s)) {

@@ -2,7 +2,6 @@
  * true or false. */
 #include <libconfig.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "core/conf_auth.h"
 #include "core/conf_parse.h"
@@ -26,27 +25,19 @@ conf_auth_defaults(struct conf_auth *c)
 		*(bool *)((char *)c + auth_switches[i].off) = true;
 }
 
-/* Every member is a switch or authserv_id, and each switch a boolean. */
+/* Only the switches and authserv_id, and each switch a boolean. */
 static int
 auth_load_switches(struct conf_ctx *cx, const config_setting_t *g, struct conf_auth *c)
 {
-	int n = config_setting_length(g);
+	static const char *const keys[] = { "authserv_id", "spf", "dkim", "dmarc", "arc",
+		NULL };
 
-	for (int i = 0; i < n; i++) {
-		const config_setting_t *s = config_setting_get_elem(g, (unsigned)i);
-		const char *name = config_setting_name(s);
-		size_t k;
-
-		if (strcmp(name, "authserv_id") == 0)
-			continue;
-		for (k = 0; k < AUTH_NSWITCHES && strcmp(name, auth_switches[k].name) != 0; k++)
-			;
-		if (k == AUTH_NSWITCHES)
-			return conf_fail(cx, s, "unknown setting '%s' in engine.auth", name);
-		if (config_setting_type(s) != CONFIG_TYPE_BOOL)
-			return conf_fail(cx, s, "engine.auth.%s must be true or false", name);
-		*(bool *)((char *)c + auth_switches[k].off) = config_setting_get_bool(s);
-	}
+	if (conf_check_keys(cx, g, keys, "engine.auth") < 0)
+		return -1;
+	for (size_t i = 0; i < AUTH_NSWITCHES; i++)
+		if (conf_get_bool(cx, g, auth_switches[i].name, "engine.auth",
+		    (bool *)((char *)c + auth_switches[i].off)) < 0)
+			return -1;
 	return 0;
 }
 

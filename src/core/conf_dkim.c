@@ -59,22 +59,6 @@ conf_dkim_key_read(const char *path, char *err, size_t errlen)
 	return pk;
 }
 
-/* Only the names in allowed (NULL-terminated) inside group g. */
-static int
-dkim_known_keys(struct conf_ctx *cx, const config_setting_t *g, const char *const *allowed)
-{
-	for (int i = 0; i < config_setting_length(g); i++) {
-		const config_setting_t *s = config_setting_get_elem(g, (unsigned)i);
-		const char *const *k;
-
-		for (k = allowed; *k && strcmp(*k, config_setting_name(s)) != 0; k++)
-			;
-		if (*k == NULL)
-			return conf_fail(cx, s, "unknown setting '%s'", config_setting_name(s));
-	}
-	return 0;
-}
-
 /* A selector: dot-separated labels of letters, digits and '-'. */
 static bool
 selector_ok(const char *s)
@@ -93,14 +77,12 @@ dkim_load_key(struct conf_ctx *cx, const config_setting_t *e, struct conf_dkim *
 	if (!config_setting_is_group(e))
 		return conf_fail(cx, e, "engine.dkim.sign entries are groups "
 		    "{ domain = ...; selector = ...; key = ...; }");
-	if (dkim_known_keys(cx, e, keys) < 0 ||
+	if (conf_check_keys(cx, e, keys, NULL) < 0 ||
 	    conf_get_string(cx, e, "domain", true, &k->domain) < 0 ||
 	    conf_get_string(cx, e, "selector", true, &k->selector) < 0 ||
 	    conf_get_path(cx, e, "key", true, &k->key) < 0)
 		return -1;
-	for (char *p = k->domain; *p; p++)
-		if (*p >= 'A' && *p <= 'Z')
-			*p |= 0x20;
+	conf_lower(k->domain);
 	if (conf_check_domain(k->domain) < 0)
 		return conf_fail(cx, e, "engine.dkim.sign: '%s' is not a domain name", k->domain);
 	if (!selector_ok(k->selector))
@@ -141,19 +123,15 @@ int
 conf_load_dkim(struct conf_ctx *cx, const struct config_setting_t *g, struct conf_dkim *c)
 {
 	static const char *const keys[] = { "verify", "sign", NULL };
-	const config_setting_t *v, *s;
+	const config_setting_t *s;
 
 	if (g == NULL)
 		return 0;
 	if (!config_setting_is_group(g))
 		return conf_fail(cx, g, "'engine.dkim' must be a group { verify = ...; sign = ...; }");
-	if (dkim_known_keys(cx, g, keys) < 0)
+	if (conf_check_keys(cx, g, keys, NULL) < 0 ||
+	    conf_get_bool(cx, g, "verify", "engine.dkim", &c->verify) < 0)
 		return -1;
-	if ((v = config_setting_get_member(g, "verify")) != NULL) {
-		if (config_setting_type(v) != CONFIG_TYPE_BOOL)
-			return conf_fail(cx, v, "engine.dkim.verify must be true or false");
-		c->verify = config_setting_get_bool(v);
-	}
 	if ((s = config_setting_get_member(g, "sign")) != NULL)
 		return dkim_load_sign(cx, s, c);
 	return 0;

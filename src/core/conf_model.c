@@ -3,7 +3,6 @@
  * checked when the engine opens (the model check's init). */
 #include <libconfig.h>
 #include <stdlib.h>
-#include <string.h>
 #include <sys/stat.h>
 
 #include "core/conf_model.h"
@@ -18,19 +17,15 @@ conf_model_defaults(struct conf_model *c)
 int
 conf_load_model(struct conf_ctx *cx, const struct config_setting_t *g, struct conf_model *c)
 {
-	const config_setting_t *s;
+	static const char *const keys[] = { "path", NULL };
 	struct stat st;
 
 	if (g == NULL)
 		return 0;
 	if (!config_setting_is_group(g))
 		return conf_fail(cx, g, "'engine.model' must be a group { path = \"FILE\"; }");
-	for (int i = 0; i < config_setting_length(g); i++) {
-		s = config_setting_get_elem(g, (unsigned)i);
-		if (strcmp(config_setting_name(s), "path") != 0)
-			return conf_fail(cx, s, "unknown setting '%s'", config_setting_name(s));
-	}
-	if (conf_get_path(cx, g, "path", false, &c->path) < 0)
+	if (conf_check_keys(cx, g, keys, NULL) < 0 ||
+	    conf_get_path(cx, g, "path", false, &c->path) < 0)
 		return -1;
 	if (c->path != NULL && (stat(c->path, &st) == -1 || !S_ISREG(st.st_mode)))
 		return conf_fail(cx, config_setting_get_member(g, "path"),

@@ -2,6 +2,7 @@
  * line (see conf_parse.h). */
 #include <arpa/inet.h>
 #include <limits.h>
+#include <math.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -10,6 +11,8 @@
 #include <unistd.h>
 
 #include "core/conf_parse.h"
+
+#define CONF_LABEL_MAX	128	/* "engine.reputation.history.half_life_days" */
 
 int
 conf_fail(struct conf_ctx *cx, const config_setting_t *s, const char *fmt, ...)
@@ -156,6 +159,158 @@ conf_get_enum(struct conf_ctx *cx, const config_setting_t *group, const char *na
 		strncat(allowed, names[i], sizeof(allowed) - strlen(allowed) - 1);
 	}
 	return conf_fail(cx, s, "'%s' must be one of: %s", name, allowed);
+}
+
+int
+conf_check_keys(struct conf_ctx *cx, const config_setting_t *group,
+    const char *const *allowed, const char *where)
+{
+	int n = group ? config_setting_length(group) : 0;
+
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *s = config_setting_get_elem(group, (unsigned)i);
+		const char *name = config_setting_name(s);
+		const char *const *k;
+
+		for (k = allowed; *k && strcmp(*k, name) != 0; k++)
+			;
+		if (*k == NULL)
+			return conf_fail(cx, s, "unknown setting '%s'%s%s", name,
+			    where ? " in " : "", where ? where : "");
+	}
+	return 0;
+}
+
+int
+conf_number(const config_setting_t *s, double *out)
+{
+	switch (config_setting_type(s)) {
+	case CONFIG_TYPE_INT:
+	case CONFIG_TYPE_INT64:
+		*out = (double)config_setting_get_int64(s);
+		return 0;
+	case CONFIG_TYPE_FLOAT:
+		*out = config_setting_get_float(s);
+		return isfinite(*out) ? 0 : -1;
+	default:
+		return -1;
+	}
+}
+
+/* How errors name a setting: "where.name", or "'name'" without where. */
+static const char *
+conf_label(char *buf, size_t len, const char *where, const char *name)
+{
+	if (where != NULL)
+		snprintf(buf, len, "%s.%s", where, name);
+	else
+		snprintf(buf, len, "'%s'", name);
+	return buf;
+}
+
+int
+conf_get_bool(struct conf_ctx *cx, const config_setting_t *group, const char *name,
+    const char *where, bool *out)
+{
+	const config_setting_t *s = conf_member(cx, group, name);
+	char label[CONF_LABEL_MAX];
+
+	if (s == NULL)
+		return 0;
+	if (config_setting_type(s) != CONFIG_TYPE_BOOL)
+		return conf_fail(cx, s, "%s must be true or false",
+		    conf_label(label, sizeof(label), where, name));
+	*out = config_setting_get_bool(s);
+	return 0;
+}
+
+int
+conf_get_u64(struct conf_ctx *cx, const config_setting_t *group, const char *name,
+    const char *where, uint64_t min, uint64_t max, uint64_t *out)
+{
+	const config_setting_t *s = conf_member(cx, group, name);
+	char label[CONF_LABEL_MAX];
+	long long v;
+
+	if (s == NULL)
+		return 0;
+	conf_label(label, sizeof(label), where, name);
+	if (config_setting_type(s) != CONFIG_TYPE_INT &&
+	    config_setting_type(s) != CONFIG_TYPE_INT64)
+		return conf_fail(cx, s, "%s must be an integer", label);
+	v = config_setting_get_int64(s);
+	if (v < 0 || (uint64_t)v < min || (uint64_t)v > max)
+		return conf_fail(cx, s, "%s = %lld is out of range [%llu, %llu]", label, v,
+		    (unsigned long long)min, (unsigned long long)max);
+	*out = (uint64_t)v;
+	return 0;
+}
+
+int
+conf_get_u32(struct conf_ctx *cx, const config_setting_t *group, const char *name,
+    const char *where, uint32_t min, uint32_t max, uint32_t *out)
+{
+	uint64_t v = *out;
+
+	if (conf_get_u64(cx, group, name, where, min, max, &v) < 0)
+		return -1;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+int
+conf_get_real(struct conf_ctx *cx, const config_setting_t *group, const char *name,
+    const char *where, double min, double max, double *out)
+{
+	const config_setting_t *s = conf_member(cx, group, name);
+	char label[CONF_LABEL_MAX];
+	double v;
+
+	if (s == NULL)
+		return 0;
+	conf_label(label, sizeof(label), where, name);
+	if (conf_number(s, &v) < 0)
+		return conf_fail(cx, s, "%s must be a number", label);
+	if (v < min || v > max)
+		return conf_fail(cx, s, "%s = %g is out of range [%g, %g]", label, v, min, max);
+	*out = v;
+	return 0;
+}
+
+void
+conf_u32_defaults(const struct conf_u32 *t, size_t n, void *base)
+{
+	for (size_t i = 0; i < n; i++)
+		*(uint32_t *)((char *)base + t[i].off) = t[i].def;
+}
+
+int
+conf_load_u32s(struct conf_ctx *cx, const config_setting_t *group, const char *where,
+    const struct conf_u32 *t, size_t n, void *base)
+{
+	for (size_t i = 0; i < n; i++)
+		if (conf_get_u32(cx, group, t[i].name, where, t[i].min, t[i].max,
+		    (uint32_t *)((char *)base + t[i].off)) < 0)
+			return -1;
+	return 0;
+}
+
+int
+conf_check_symbol(struct conf_ctx *cx, const config_setting_t *s, const char *name)
+{
+	for (const char *p = name; *p; p++)
+		if (!((*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '_'))
+			return conf_fail(cx, s, "symbol '%s': names are upper case letters, "
+			    "digits and '_'", name);
+	return 0;
+}
+
+void
+conf_lower(char *s)
+{
+	for (; *s; s++)
+		if (*s >= 'A' && *s <= 'Z')
+			*s = (char)(*s - 'A' + 'a');
 }
 
 int

@@ -1,11 +1,12 @@
-/* Helpers of conf.c: typed getters that report "FILE:LINE: reason", and
- * parsers for the value syntaxes of the configuration (host:port, CIDR,
- * domain names). Internal to src/core. */
+/* Helpers of conf.c and the conf_<area>.c files: typed getters that report
+ * "FILE:LINE: reason", and parsers for the value syntaxes of the
+ * configuration (host:port, CIDR, domain names). Internal to src/core. */
 #ifndef MG_CORE_CONF_PARSE_H
 #define MG_CORE_CONF_PARSE_H
 
 #include <libconfig.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/conf.h"
@@ -32,6 +33,43 @@ int	conf_get_path(struct conf_ctx *, const config_setting_t *group,
 /* *out = index of the value in names (NULL-terminated); unchanged if absent. */
 int	conf_get_enum(struct conf_ctx *, const config_setting_t *group,
 	    const char *name, const char *const *names, int *out);
+
+/* Every member of group is named in allowed (NULL-terminated), else
+ * "unknown setting 'NAME'", with " in WHERE" added when where is not NULL. */
+int	conf_check_keys(struct conf_ctx *, const config_setting_t *group,
+	    const char *const *allowed, const char *where);
+/* An integer or a float setting as a double; -1 when it is neither, or
+ * not finite. */
+int	conf_number(const config_setting_t *, double *out);
+
+/* Typed members of group, *out unchanged when absent. Errors name the
+ * setting "WHERE.NAME", or "'NAME'" when where is NULL. */
+int	conf_get_bool(struct conf_ctx *, const config_setting_t *group,
+	    const char *name, const char *where, bool *out);
+int	conf_get_u64(struct conf_ctx *, const config_setting_t *group,
+	    const char *name, const char *where, uint64_t min, uint64_t max, uint64_t *out);
+int	conf_get_u32(struct conf_ctx *, const config_setting_t *group,
+	    const char *name, const char *where, uint32_t min, uint32_t max, uint32_t *out);
+/* An integer or a finite float (conf_number) in [min, max]. */
+int	conf_get_real(struct conf_ctx *, const config_setting_t *group,
+	    const char *name, const char *where, double min, double max, double *out);
+
+/* A table of 32-bit integer settings of one group: default and bounds of
+ * the field at off in the area's struct. */
+struct conf_u32 {
+	const char	*name;
+	size_t		 off;
+	uint32_t	 def, min, max;
+};
+
+void	conf_u32_defaults(const struct conf_u32 *, size_t n, void *base);
+int	conf_load_u32s(struct conf_ctx *, const config_setting_t *group, const char *where,
+	    const struct conf_u32 *, size_t n, void *base);
+
+/* A symbol name: upper case letters, digits and '_'; else fails at s. */
+int	conf_check_symbol(struct conf_ctx *, const config_setting_t *s, const char *name);
+/* ASCII letters of s to lower case, in place. */
+void	conf_lower(char *s);
 
 /* "host:port", "[v6]:port", or "host" when default_port != 0. */
 int	conf_parse_hostport(const char *s, uint16_t default_port, char *host,

@@ -3,7 +3,6 @@
  * reported as "FILE:LINE: reason". */
 #include <arpa/inet.h>
 #include <libconfig.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -51,83 +50,6 @@ conf_reputation_defaults(struct conf_reputation *c)
 		.save_interval = 300, .clean_max_score = 2.0 };
 }
 
-static int
-rep_check_keys(struct conf_ctx *cx, const config_setting_t *g, const char *const *allowed)
-{
-	int n = config_setting_length(g);
-
-	for (int i = 0; i < n; i++) {
-		const config_setting_t *s = config_setting_get_elem(g, (unsigned)i);
-		const char *name = config_setting_name(s);
-		bool ok = false;
-
-		for (const char *const *k = allowed; *k && !ok; k++)
-			ok = name != NULL && strcmp(*k, name) == 0;
-		if (!ok)
-			return conf_fail(cx, s, "unknown setting '%s'", name ? name : "?");
-	}
-	return 0;
-}
-
-/* Member name of g as a number in [min, max], if present. */
-static int
-rep_get_real(struct conf_ctx *cx, const config_setting_t *g, const char *name, double min,
-    double max, double *out)
-{
-	const config_setting_t *s = config_setting_get_member(g, name);
-	double v;
-
-	if (s == NULL)
-		return 0;
-	switch (config_setting_type(s)) {
-	case CONFIG_TYPE_INT:
-	case CONFIG_TYPE_INT64:
-		v = (double)config_setting_get_int64(s);
-		break;
-	case CONFIG_TYPE_FLOAT:
-		v = config_setting_get_float(s);
-		break;
-	default:
-		return conf_fail(cx, s, "'%s' must be a number", name);
-	}
-	if (!isfinite(v) || v < min || v > max)
-		return conf_fail(cx, s, "'%s' = %g is out of range [%g, %g]", name, v, min, max);
-	*out = v;
-	return 0;
-}
-
-static int
-rep_get_uint(struct conf_ctx *cx, const config_setting_t *g, const char *name, uint32_t min,
-    uint32_t max, uint32_t *out)
-{
-	const config_setting_t *s = config_setting_get_member(g, name);
-	long long v;
-
-	if (s == NULL)
-		return 0;
-	if (config_setting_type(s) != CONFIG_TYPE_INT &&
-	    config_setting_type(s) != CONFIG_TYPE_INT64)
-		return conf_fail(cx, s, "'%s' must be an integer", name);
-	v = config_setting_get_int64(s);
-	if (v < (long long)min || v > (long long)max)
-		return conf_fail(cx, s, "'%s' = %lld is out of range [%u, %u]", name, v, min, max);
-	*out = (uint32_t)v;
-	return 0;
-}
-
-static int
-rep_get_bool(struct conf_ctx *cx, const config_setting_t *g, const char *name, bool *out)
-{
-	const config_setting_t *s = config_setting_get_member(g, name);
-
-	if (s == NULL)
-		return 0;
-	if (config_setting_type(s) != CONFIG_TYPE_BOOL)
-		return conf_fail(cx, s, "'%s' must be true or false", name);
-	*out = config_setting_get_bool(s);
-	return 0;
-}
-
 /* Records name (checked: syntax, reserved, unique) at s. */
 static int
 rep_name_add(struct conf_ctx *cx, struct rep_names *ns, const config_setting_t *s,
@@ -138,10 +60,8 @@ rep_name_add(struct conf_ctx *cx, struct rep_names *ns, const config_setting_t *
 	if (len == 0 || len > CONF_REP_SYMBOL_MAX)
 		return conf_fail(cx, s, "symbol '%s': 1 to %d characters", name,
 		    CONF_REP_SYMBOL_MAX);
-	for (const char *p = name; *p; p++)
-		if (!((*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '_'))
-			return conf_fail(cx, s, "symbol '%s': names are upper case letters, "
-			    "digits and '_'", name);
+	if (conf_check_symbol(cx, s, name) < 0)
+		return -1;
 	for (const char *const *r = reserved_prefixes; *r; r++)
 		if (strncmp(name, *r, strlen(*r)) == 0)
 			return conf_fail(cx, s, "symbol '%s': names starting with %s are the "
@@ -170,8 +90,8 @@ static int
 rep_get_score(struct conf_ctx *cx, const config_setting_t *g, enum conf_zone_list list,
     double *out)
 {
-	return list == CONF_ZONE_DNSWL ? rep_get_real(cx, g, "score", -1000.0, 0.0, out) :
-	    rep_get_real(cx, g, "score", 0.0, 1000.0, out);
+	return conf_get_real(cx, g, "score", NULL, list == CONF_ZONE_DNSWL ? -1000.0 : 0.0,
+	    list == CONF_ZONE_DNSWL ? 0.0 : 1000.0, out);
 }
 
 /* "127.0.0.2": an A record a list answers with. */
@@ -226,7 +146,7 @@ rep_load_code(struct conf_ctx *cx, const config_setting_t *s, struct conf_zone *
 	if (!config_setting_is_group(s))
 		return conf_fail(cx, s, "each element of codes must be a group "
 		    "{ code = \"127.0.0.2\"; symbol = \"NAME\"; score = N; }");
-	if (rep_check_keys(cx, s, code_keys) < 0 ||
+	if (conf_check_keys(cx, s, code_keys, NULL) < 0 ||
 	    conf_get_string(cx, s, "symbol", true, &c->symbol) < 0 ||
 	    rep_name_add(cx, ns, config_setting_get_member(s, "symbol"), c->symbol) < 0 ||
 	    rep_get_score(cx, s, z->list, &c->score) < 0 ||
@@ -236,7 +156,7 @@ rep_load_code(struct conf_ctx *cx, const config_setting_t *s, struct conf_zone *
 		return conf_fail(cx, s, "a code entry needs exactly one of 'code' and 'mask'");
 	if (code != NULL)
 		return rep_load_code_values(cx, code, &c->codes, &c->ncodes);
-	if (rep_get_uint(cx, s, "mask", 1, 0xffffff, &m) < 0)
+	if (conf_get_u32(cx, s, "mask", NULL, 1, 0xffffff, &m) < 0)
 		return -1;
 	c->mask = m;
 	return 0;
@@ -298,19 +218,17 @@ rep_load_zone(struct conf_ctx *cx, const config_setting_t *s, enum conf_zone_lis
 	if (!config_setting_is_group(s))
 		return conf_fail(cx, s, "each %s entry must be a group { zone = \"...\"; "
 		    "symbol = \"...\"; }", zone_list_names[list]);
-	if (rep_check_keys(cx, s, zone_keys) < 0 ||
+	if (conf_check_keys(cx, s, zone_keys, NULL) < 0 ||
 	    conf_get_string(cx, s, "zone", true, &z->zone) < 0 ||
 	    conf_get_enum(cx, s, "type", zone_type_names, &type) < 0 ||
 	    rep_zone_symbols(cx, s, z, ns) < 0 ||
 	    rep_get_score(cx, s, list, &z->score) < 0 ||
-	    rep_get_real(cx, s, "weight", 0.0, 100.0, &z->weight) < 0 ||
+	    conf_get_real(cx, s, "weight", NULL, 0.0, 100.0, &z->weight) < 0 ||
 	    conf_get_enum(cx, s, "category", conf_category_names, &z->category) < 0 ||
-	    rep_get_bool(cx, s, "sender", &z->sender) < 0)
+	    conf_get_bool(cx, s, "sender", NULL, &z->sender) < 0)
 		return -1;
 	z->type = (enum conf_zone_type)type;
-	for (char *p = z->zone; *p; p++)
-		if (*p >= 'A' && *p <= 'Z')
-			*p = (char)(*p - 'A' + 'a');
+	conf_lower(z->zone);
 	if (conf_check_domain(z->zone) < 0 || strchr(z->zone, '.') == NULL)
 		return conf_fail(cx, config_setting_get_member(s, "zone"),
 		    "zone '%s' is not a domain name such as \"zen.spamhaus.org\"", z->zone);
@@ -366,14 +284,6 @@ rep_load_zones(struct conf_ctx *cx, const config_setting_t *g, struct conf_reput
 	return 0;
 }
 
-static void
-rep_lower(char *s)
-{
-	for (; *s; s++)
-		if (*s >= 'A' && *s <= 'Z')
-			*s = (char)(*s - 'A' + 'a');
-}
-
 /* "example.org", ".example.org" (and subdomains) */
 static bool
 rep_domain_ok(const char *v)
@@ -425,7 +335,7 @@ rep_list_name(struct conf_ctx *cx, const config_setting_t *e, enum conf_list_kin
 		    "(at most %d bytes)", key, REP_NAME_MAX);
 	if ((*out = strdup(v)) == NULL)
 		return conf_fail(cx, NULL, "out of memory");
-	rep_lower(*out);
+	conf_lower(*out);
 	switch (kind) {
 	case CONF_LIST_SENDER:
 		ok = rep_address_ok(*out);
@@ -528,15 +438,17 @@ rep_load_history(struct conf_ctx *cx, const config_setting_t *g, struct conf_his
 {
 	if (!config_setting_is_group(g))
 		return conf_fail(cx, g, "history must be a group { enabled = true; ... }");
-	if (rep_check_keys(cx, g, history_keys) < 0 ||
-	    rep_get_bool(cx, g, "enabled", &h->enabled) < 0 ||
-	    rep_get_bool(cx, g, "persist", &h->persist) < 0 ||
+	if (conf_check_keys(cx, g, history_keys, NULL) < 0 ||
+	    conf_get_bool(cx, g, "enabled", NULL, &h->enabled) < 0 ||
+	    conf_get_bool(cx, g, "persist", NULL, &h->persist) < 0 ||
 	    conf_get_path(cx, g, "state", false, &h->state) < 0 ||
-	    rep_get_uint(cx, g, "min_messages", 1, 1000000, &h->min_messages) < 0 ||
-	    rep_get_real(cx, g, "half_life_days", 0.01, 3650.0, &h->half_life_days) < 0 ||
-	    rep_get_uint(cx, g, "max_memory", 1, 65536, &h->max_memory) < 0 ||
-	    rep_get_uint(cx, g, "save_interval", 0, 86400, &h->save_interval) < 0 ||
-	    rep_get_real(cx, g, "clean_max_score", -1000.0, 1000.0, &h->clean_max_score) < 0)
+	    conf_get_u32(cx, g, "min_messages", NULL, 1, 1000000, &h->min_messages) < 0 ||
+	    conf_get_real(cx, g, "half_life_days", NULL, 0.01, 3650.0,
+	    &h->half_life_days) < 0 ||
+	    conf_get_u32(cx, g, "max_memory", NULL, 1, 65536, &h->max_memory) < 0 ||
+	    conf_get_u32(cx, g, "save_interval", NULL, 0, 86400, &h->save_interval) < 0 ||
+	    conf_get_real(cx, g, "clean_max_score", NULL, -1000.0, 1000.0,
+	    &h->clean_max_score) < 0)
 		return -1;
 	return 0;
 }
@@ -553,9 +465,9 @@ conf_load_reputation(struct conf_ctx *cx, const struct config_setting_t *g,
 		return 0;
 	if (!config_setting_is_group(g))
 		return conf_fail(cx, g, "'engine.reputation' must be a group { dnsbl = ...; }");
-	if (rep_check_keys(cx, g, top_keys) < 0 ||
-	    rep_get_bool(cx, g, "dnsbl_check_private", &c->check_private) < 0 ||
-	    rep_get_uint(cx, g, "max_domains", 0, 1000, &c->max_domains) < 0 ||
+	if (conf_check_keys(cx, g, top_keys, NULL) < 0 ||
+	    conf_get_bool(cx, g, "dnsbl_check_private", NULL, &c->check_private) < 0 ||
+	    conf_get_u32(cx, g, "max_domains", NULL, 0, 1000, &c->max_domains) < 0 ||
 	    rep_load_zones(cx, g, c, &ns) < 0)
 		goto out;
 	if ((s = config_setting_get_member(g, "lists")) != NULL && rep_load_lists(cx, s, c) < 0)

@@ -10,13 +10,7 @@
 #include "core/conf_parse.h"
 #include "core/conf_rules.h"
 
-struct rules_num {
-	const char	*name;
-	size_t		 off;
-	uint32_t	 def, min, max;
-};
-
-static const struct rules_num rules_nums[] = {
+static const struct conf_u32 rules_nums[] = {
 	{ "max_scan_bytes", offsetof(struct conf_rules, max_scan_bytes), 512u << 10, 1024,
 	  64u << 20 },
 	{ "pcre_match_limit", offsetof(struct conf_rules, pcre_match_limit), 100000, 1000,
@@ -28,26 +22,7 @@ void
 conf_rules_defaults(struct conf_rules *c)
 {
 	memset(c, 0, sizeof(*c));
-	for (size_t i = 0; i < RULES_NNUMS; i++)
-		*(uint32_t *)((char *)c + rules_nums[i].off) = rules_nums[i].def;
-}
-
-static int
-rules_check_keys(struct conf_ctx *cx, const config_setting_t *g)
-{
-	int n = config_setting_length(g);
-
-	for (int i = 0; i < n; i++) {
-		const config_setting_t *s = config_setting_get_elem(g, (unsigned)i);
-		const char *name = config_setting_name(s);
-		bool ok = strcmp(name, "dirs") == 0;
-
-		for (size_t k = 0; k < RULES_NNUMS && !ok; k++)
-			ok = strcmp(name, rules_nums[k].name) == 0;
-		if (!ok)
-			return conf_fail(cx, s, "unknown setting '%s'", name);
-	}
-	return 0;
+	conf_u32_defaults(rules_nums, RULES_NNUMS, c);
 }
 
 /* One element of dirs, absolute and resolved; a new string or NULL. */
@@ -95,30 +70,17 @@ rules_load_dirs(struct conf_ctx *cx, const config_setting_t *list, struct conf_r
 int
 conf_load_rules(struct conf_ctx *cx, const struct config_setting_t *g, struct conf_rules *c)
 {
+	static const char *const keys[] = { "dirs", "max_scan_bytes", "pcre_match_limit",
+		NULL };
 	const config_setting_t *dirs;
 
 	if (g == NULL)
 		return 0;
 	if (!config_setting_is_group(g))
 		return conf_fail(cx, g, "'engine.rules' must be a group { dirs = [ ... ]; }");
-	if (rules_check_keys(cx, g) < 0)
+	if (conf_check_keys(cx, g, keys, NULL) < 0 ||
+	    conf_load_u32s(cx, g, "engine.rules", rules_nums, RULES_NNUMS, c) < 0)
 		return -1;
-	for (size_t i = 0; i < RULES_NNUMS; i++) {
-		const struct rules_num *r = &rules_nums[i];
-		const config_setting_t *s = config_setting_get_member(g, r->name);
-		long long v;
-
-		if (s == NULL)
-			continue;
-		if (config_setting_type(s) != CONFIG_TYPE_INT &&
-		    config_setting_type(s) != CONFIG_TYPE_INT64)
-			return conf_fail(cx, s, "engine.rules.%s must be an integer", r->name);
-		v = config_setting_get_int64(s);
-		if (v < r->min || v > r->max)
-			return conf_fail(cx, s, "engine.rules.%s = %lld is out of range [%u, %u]",
-			    r->name, v, r->min, r->max);
-		*(uint32_t *)((char *)c + r->off) = (uint32_t)v;
-	}
 	if ((dirs = config_setting_get_member(g, "dirs")) == NULL)
 		return 0;
 	return rules_load_dirs(cx, dirs, c);

@@ -99,6 +99,15 @@ url_fini(void)
 	pthread_mutex_unlock(&url_lock);
 }
 
+/* The list, loaded on first use; NULL when there is none. */
+static psl_ctx_t *
+url_psl_get(void)
+{
+	if (!atomic_load_explicit(&url_ready, memory_order_acquire))
+		url_init(NULL, 0);
+	return atomic_load_explicit(&url_psl, memory_order_acquire);
+}
+
 void
 url_hash_key(uint64_t key[2])
 {
@@ -107,12 +116,12 @@ url_hash_key(uint64_t key[2])
 	key[1] = url_key[1];
 }
 
-psl_ctx_t *
-url_psl_get(void)
+const char *
+url_registrable_domain(const char *host)
 {
-	if (!atomic_load_explicit(&url_ready, memory_order_acquire))
-		url_init(NULL, 0);
-	return atomic_load_explicit(&url_psl, memory_order_acquire);
+	psl_ctx_t *psl = url_psl_get();
+
+	return psl != NULL ? psl_registrable_domain(psl, host) : NULL;
 }
 
 bool

@@ -48,6 +48,11 @@ int	url_init(char *err, size_t errlen);
 /* Releases the list; only once no thread uses the functions below. */
 void	url_fini(void);
 
+/* The registrable domain of host (lower case, no trailing dot) by the
+ * Public Suffix List, a pointer into host: "example.co.uk" for
+ * "mail.example.co.uk". NULL when host is a public suffix itself, or not
+ * a name the list can judge, or no list could be loaded. */
+const char *url_registrable_domain(const char *host);
 /* Whether label (no dot) is a known top-level public suffix ("com", "uk",
  * "xn--p1ai", "рф"), without the default "*" rule. */
 bool	url_known_tld(const char *label, size_t len);

@@ -211,7 +211,6 @@ host_name(struct url_norm *n, char *dec, size_t dl, bool nonascii)
 {
 	char asc[URL_HOST_MAX + 1];
 	char *name = dec;
-	psl_ctx_t *psl;
 	const char *reg;
 	size_t len = dl, i;
 
@@ -242,7 +241,7 @@ host_name(struct url_norm *n, char *dec, size_t dl, bool nonascii)
 	if (has_xn_label(name, len) && host_unicode(n, name) != 0)
 		return -1;
 	url_host_write(n, name, len);
-	if ((psl = url_psl_get()) != NULL && (reg = psl_registrable_domain(psl, name)) != NULL)
+	if ((reg = url_registrable_domain(name)) != NULL)
 		n->dom_off = (size_t)(reg - name);
 	return 0;
 }

@@ -5,7 +5,6 @@
 #ifndef MG_MIME_URL_INT_H
 #define MG_MIME_URL_INT_H
 
-#include <libpsl.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -76,7 +75,6 @@ url_lower(unsigned char c)
 }
 
 /* url.c */
-psl_ctx_t *url_psl_get(void);		/* loads on first use; NULL: no list */
 void	url_hash_key(uint64_t key[2]);	/* per-process key of url sets */
 void	url_out_put(struct url_norm *, const void *, size_t);
 void	url_out_c(struct url_norm *, char);

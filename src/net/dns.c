@@ -11,6 +11,7 @@
 #include "core/err.h"
 #include "core/log.h"
 #include "net/dns.h"
+#include "net/dns_ub.h"
 
 struct dns_query {
 	struct dns	*dns;
@@ -29,8 +30,6 @@ struct dns {
 	TAILQ_HEAD(, dns_query) queries;
 };
 
-#define DNS_MAX_RR	64	/* answer records looked at per query */
-
 static void
 dns_on_readable(evutil_socket_t fd, short what, void *arg)
 {
@@ -41,29 +40,10 @@ dns_on_readable(evutil_socket_t fd, short what, void *arg)
 		log_err("dns process error=\"%s\"", ub_strerror(rc));
 }
 
-/* Sets the forwarder from "ip" or "ip@port". An explicit upstream is a
- * test or site resolver: loopback is allowed, and the reserved .test names
- * (RFC 6761), which unbound answers NXDOMAIN itself by default, are asked
- * upstream like any other. */
-static int
-dns_set_upstream(struct ub_ctx *ctx, const char *upstream, char *err, size_t errlen)
-{
-	int rc;
-
-	if ((rc = ub_ctx_set_fwd(ctx, upstream)) != 0 ||
-	    (rc = ub_ctx_set_option(ctx, "do-not-query-localhost:", "no")) != 0 ||
-	    (rc = ub_ctx_set_option(ctx, "local-zone:", "test. transparent")) != 0) {
-		snprintf(err, errlen, "resolver upstream %s: %s", upstream, ub_strerror(rc));
-		return -MG_EINVAL;
-	}
-	return 0;
-}
-
 struct dns *
 dns_open(struct event_base *base, const struct conf_resolver *rc, char *err, size_t errlen)
 {
 	struct dns *d = calloc(1, sizeof(*d));
-	int ub;
 
 	if (d == NULL || (d->ctx = ub_ctx_create()) == NULL) {
 		snprintf(err, errlen, "cannot create resolver context");
@@ -71,20 +51,10 @@ dns_open(struct event_base *base, const struct conf_resolver *rc, char *err, siz
 		return NULL;
 	}
 	d->base = base;
-	d->timeout = rc->timeout ? rc->timeout : 5;
+	dns_set_timeout(d, rc->timeout);
 	TAILQ_INIT(&d->queries);
-	if ((ub = ub_ctx_async(d->ctx, 1)) != 0) {
-		snprintf(err, errlen, "resolver async mode: %s", ub_strerror(ub));
+	if (dns_ub_configure(d->ctx, rc, err, errlen) < 0)
 		goto fail;
-	}
-	if (rc->upstream != NULL) {
-		if (dns_set_upstream(d->ctx, rc->upstream, err, errlen) < 0)
-			goto fail;
-	} else if ((ub = ub_ctx_resolvconf(d->ctx, NULL)) != 0) {
-		snprintf(err, errlen, "cannot read /etc/resolv.conf: %s", ub_strerror(ub));
-		goto fail;
-	}
-	(void)ub_ctx_hosts(d->ctx, NULL);	/* a missing /etc/hosts is fine */
 	d->readable = event_new(base, ub_fd(d->ctx), EV_READ | EV_PERSIST,
 	    dns_on_readable, d);
 	if (d->readable == NULL || event_add(d->readable, NULL) == -1) {

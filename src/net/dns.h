@@ -17,6 +17,7 @@ struct dns;
 struct dns_query;
 
 #define DNS_TYPE_A	1
+#define DNS_TYPE_PTR	12
 #define DNS_TYPE_MX	15
 #define DNS_TYPE_TXT	16
 #define DNS_TYPE_AAAA	28

@@ -10,8 +10,6 @@
 #include "core/arena.h"
 #include "core/buf.h"
 
-#define DNS_TYPE_PTR	12
-
 #define DNS_TXT_MAX	4096	/* bytes of one joined TXT record */
 
 /* The character-strings of a TXT RDATA concatenated (RFC 7208 3.3, RFC

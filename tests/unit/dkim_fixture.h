@@ -1,6 +1,6 @@
 /* Shared by the DKIM and ARC unit tests: keys generated in the test (EVP
- * keygen), their DNS key records, a resolver answering from a table (and
- * counting how it was asked), and signing and verifying helpers. */
+ * keygen), their DNS key records (served by fake_dns.h), and signing and
+ * verifying helpers. */
 #ifndef MG_TESTS_DKIM_FIXTURE_H
 #define MG_TESTS_DKIM_FIXTURE_H
 
@@ -12,98 +12,10 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
+#include "fake_dns.h"
 #include "auth/dkim_int.h"
 #include "core/err.h"
 #include "mime/mime.h"
-#include "net/dns.h"
-
-enum fake_mode { FAKE_TXT, FAKE_NXDOMAIN, FAKE_SERVFAIL, FAKE_TIMEOUT };
-
-struct fake_rr {
-	const char	*name;
-	char		*txt;
-	enum fake_mode	 mode;
-};
-
-struct fake_dns {
-	struct fake_rr	 rr[64];
-	size_t		 n;
-	unsigned	 calls;		/* resolve() calls */
-	size_t		 asked;		/* questions over all calls */
-};
-
-/* TXT RDATA of txt: character-strings of at most 255 bytes. */
-static inline struct mg_slice
-fake_txt_rdata(struct mg_arena *a, const char *txt)
-{
-	size_t n = strlen(txt), o = 0;
-	uint8_t *p = mg_arena_alloc(a, n + n / 255 + 2);
-
-	for (size_t i = 0; i < n || i == 0; i += 255) {
-		size_t k = n - i < 255 ? n - i : 255;
-
-		p[o++] = (uint8_t)k;
-		memcpy(p + o, txt + i, k);
-		o += k;
-		if (n == 0)
-			break;
-	}
-	return mg_slice_make(p, o);
-}
-
-static inline int
-fake_resolve(void *ctx, struct dns_lookup *q, size_t n, uint64_t deadline, struct mg_arena *a)
-{
-	struct fake_dns *d = ctx;
-
-	(void)deadline;
-	d->calls++;
-	d->asked += n;
-	for (size_t i = 0; i < n; i++) {
-		q[i].err = 0;
-		q[i].rcode = DNS_RCODE_NXDOMAIN;
-		q[i].nrr = 0;
-		q[i].rr = mg_arena_zalloc(a, d->n * sizeof(*q[i].rr) + 1);
-		for (size_t k = 0; k < d->n; k++) {
-			const struct fake_rr *r = &d->rr[k];
-
-			if (strcasecmp(r->name, q[i].name) != 0 || q[i].type != DNS_TYPE_TXT)
-				continue;
-			if (r->mode == FAKE_TIMEOUT)
-				q[i].err = -MG_ETIMEOUT;
-			else if (r->mode == FAKE_SERVFAIL)
-				q[i].rcode = DNS_RCODE_SERVFAIL;
-			else if (r->mode == FAKE_TXT) {
-				q[i].rcode = DNS_RCODE_NOERROR;
-				q[i].rr[q[i].nrr++] = fake_txt_rdata(a, r->txt);
-			}
-		}
-	}
-	return 0;
-}
-
-static inline struct dns_resolver
-fake_resolver(struct fake_dns *d)
-{
-	return (struct dns_resolver){ fake_resolve, d };
-}
-
-static inline void
-fake_add(struct fake_dns *d, const char *name, const char *txt, enum fake_mode mode)
-{
-	assert_true(d->n < sizeof(d->rr) / sizeof(d->rr[0]));
-	d->rr[d->n].name = name;
-	d->rr[d->n].txt = txt ? strdup(txt) : NULL;
-	d->rr[d->n++].mode = mode;
-}
-
-static inline void
-fake_clear(struct fake_dns *d)
-{
-	for (size_t i = 0; i < d->n; i++)
-		free(d->rr[i].txt);
-	memset(d, 0, sizeof(*d));
-}
 
 /* A new key: "RSA" with bits, or "ED25519". */
 static inline EVP_PKEY *

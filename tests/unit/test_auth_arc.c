@@ -133,7 +133,7 @@ serve_keys(struct fake_dns *d, const struct hop *hops, size_t n)
 		char name[128], *rec = key_record(hops[i].ed ? ed_key : rsa_key, "");
 
 		snprintf(name, sizeof(name), "arc._domainkey.%s", hops[i].domain);
-		fake_add(d, strdup(name), rec, FAKE_TXT);
+		fake_add(d, name, "TXT", rec);
 		free(rec);
 	}
 }
@@ -233,13 +233,11 @@ test_arc_cases(void **state)
 		arc_text(msg, strcmp(c->dns, "NODNS") == 0 ? NULL : &dns, got, sizeof(got));
 		snprintf(what, sizeof(what), "case %zu (%s)", i, c->label);
 		check_str(what, got, c->want);
-		if (c->nhops > 0 && strcmp(c->dns, "NODNS") != 0 && d.calls != 1 &&
+		if (c->nhops > 0 && strcmp(c->dns, "NODNS") != 0 && d.batches != 1 &&
 		    strstr(c->want, "pass") != NULL) {
-			print_error("%s: %u DNS calls, want 1\n", what, d.calls);
+			print_error("%s: %u DNS calls, want 1\n", what, d.batches);
 			test_failures++;
 		}
-		for (size_t k = 0; k < d.n; k++)
-			free((char *)d.rr[k].name);
 		fake_clear(&d);
 		free(msg);
 	}

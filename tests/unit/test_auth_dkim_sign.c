@@ -220,7 +220,7 @@ test_signer_field(void **state)
 	t = atoll(tag_value(m, "t"));
 	if (llabs(t - (long long)time(NULL)) > 5)
 		check_str("t= near now", tag_value(m, "t"), "now");
-	fake_add(&d, "mg2026._domainkey.example.org", rec, FAKE_TXT);
+	fake_add(&d, "mg2026._domainkey.example.org", "TXT", rec);
 	assert_int_equal(verify_message(m, &dns, a, &r), 1);
 	result_text(r, got, sizeof(got));
 	check_str("verified", got, "pass");

@@ -48,12 +48,12 @@ setup(void **state)
 		fail_msg("symbol table: %s", err);
 	f.key = spec.key = gen_key("RSA", 2048);
 	f.signed_msg = sign_message(&spec, MSG);
-	fake_add(&f.dns, "s1._domainkey.example.org", rec = key_record(f.key, ""), FAKE_TXT);
+	fake_add(&f.dns, "s1._domainkey.example.org", "TXT", rec = key_record(f.key, ""));
 	free(rec);
-	fake_add(&f.dns, "example.org", "v=spf1 ip4:192.0.2.0/24 -all", FAKE_TXT);
-	fake_add(&f.dns, "mail.example.org", "v=spf1 ip4:192.0.2.1 -all", FAKE_TXT);
-	fake_add(&f.dns, "_dmarc.example.org", "v=DMARC1; p=reject", FAKE_TXT);
-	fake_add(&f.dns, "_dmarc.example.com", "v=DMARC1; p=quarantine", FAKE_TXT);
+	fake_add(&f.dns, "example.org", "TXT", "v=spf1 ip4:192.0.2.0/24 -all");
+	fake_add(&f.dns, "mail.example.org", "TXT", "v=spf1 ip4:192.0.2.1 -all");
+	fake_add(&f.dns, "_dmarc.example.org", "TXT", "v=DMARC1; p=reject");
+	fake_add(&f.dns, "_dmarc.example.com", "TXT", "v=DMARC1; p=quarantine");
 	*state = &f;
 	return 0;
 }
@@ -162,12 +162,12 @@ test_batches(void **state)
 		NULL, 0, false };
 	char sym[1024], fields[4096];
 
-	f->dns.calls = 0;
-	f->dns.asked = 0;
+	f->dns.batches = 0;
+	f->dns.lookups = 0;
 	run(f, f->signed_msg, &good, true, sym, sizeof(sym), fields, sizeof(fields));
-	if (f->dns.calls != 2 || f->dns.asked != 4)
-		fail_msg("got %u batches of %zu lookups in all, want 2 and 4", f->dns.calls,
-		    f->dns.asked);
+	if (f->dns.batches != 2 || f->dns.lookups != 4)
+		fail_msg("got %u batches of %u lookups in all, want 2 and 4", f->dns.batches,
+		    f->dns.lookups);
 }
 
 int
