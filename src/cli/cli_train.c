@@ -15,6 +15,7 @@
 
 #include "cli/cli_files.h"
 #include "cli/cli_train.h"
+#include "core/clock.h"
 #include "core/err.h"
 #include "engine/check.h"
 #include "engine/engine.h"
@@ -48,15 +49,6 @@ struct train_sample {
 	bool		 unwanted;
 	bool		 collected;
 };
-
-static double
-now_seconds(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static int
 list_corpus(struct train_list *l, const char *name)
@@ -502,22 +494,22 @@ train_run(const struct train_list *l, const struct model_train_params *p,
 		ex[i] = (struct model_example){ .spam = it->label != LABEL_HAM,
 			.group = it->corpus };
 	}
-	t = now_seconds();
+	t = mg_clock_seconds();
 	if (train_scan(conf, l, o, smp, st) < 0)
 		goto out;
-	st->scan_seconds = now_seconds() - t;
+	st->scan_seconds = mg_clock_seconds() - t;
 	st->bayes_learned = r.learned;
 	if ((kept = train_examples(smp, l->n, &nkept)) == NULL) {
 		fprintf(stderr, "mailgate: out of memory\n");
 		goto out;
 	}
 	st->skipped = l->n - nkept;
-	t = now_seconds();
+	t = mg_clock_seconds();
 	if (model_train(p, kept, nkept, r.names, r.nnames, out, rep, err, sizeof(err)) < 0)
 		fprintf(stderr, "mailgate: training: %s\n", err);
 	else
 		rc = 0;
-	st->train_seconds = now_seconds() - t;
+	st->train_seconds = mg_clock_seconds() - t;
 out:
 	bayes_close(r.bayes);
 	conf_free(conf);

@@ -21,6 +21,7 @@
 
 #include "cli/cli_files.h"
 #include "cli/cli_train.h"
+#include "core/clock.h"
 #include "engine/engine.h"
 #include "learn/bayes.h"
 #include "learn/model_train.h"
@@ -73,22 +74,13 @@ eval_worker(void *arg)
 	return NULL;
 }
 
-static double
-wall_seconds(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* Scans the list on nthreads threads; the scan phase's wall seconds. */
 static double
 eval_scan(struct eval_run *r, unsigned nthreads)
 {
 	pthread_t tids[EVAL_MAX_THREADS];
 	unsigned started = 0;
-	double t = wall_seconds();
+	double t = mg_clock_seconds();
 
 	for (unsigned i = 0; i < nthreads; i++)
 		if (pthread_create(&tids[started], NULL, eval_worker, r) == 0)
@@ -97,7 +89,7 @@ eval_scan(struct eval_run *r, unsigned nthreads)
 		eval_worker(r);
 	for (unsigned i = 0; i < started; i++)
 		pthread_join(tids[i], NULL);
-	return wall_seconds() - t;
+	return mg_clock_seconds() - t;
 }
 
 /* The row of corpus c, or of every corpus when c is ncorpora. */

@@ -17,6 +17,7 @@
 #include "cli/cli_files.h"
 #include "cli/commands.h"
 #include "core/arena.h"
+#include "core/clock.h"
 #include "core/conf.h"
 #include "core/err.h"
 #include "learn/bayes.h"
@@ -150,21 +151,12 @@ learn_print_store(const char *path, const struct bayes *b)
 	    path, st.nspam, st.nham, st.ntokens, (double)st.file_size / (1 << 20));
 }
 
-static double
-learn_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static int
 learn_messages(struct learn_run *r, char **paths)
 {
 	const char *cls = r->spam ? "spam" : "ham";
 	char err[256];
-	double t0 = learn_now(), secs;
+	double t0 = mg_clock_seconds(), secs;
 
 	if (url_init(err, sizeof(err)) < 0)
 		fprintf(stderr, "mailgate learn: %s\n", err);
@@ -173,7 +165,7 @@ learn_messages(struct learn_run *r, char **paths)
 		return 1;
 	}
 	learn_paths(r, paths);
-	secs = learn_now() - t0;
+	secs = mg_clock_seconds() - t0;
 	fprintf(stderr, "mailgate learn: %s %lu %s, %lu %s, %lu failed (%.1f s, %.0f msg/s)\n",
 	    r->unlearn ? "unlearned" : "learned", r->done, cls, r->known,
 	    r->unlearn ? "not learned" : "already known", r->failed, secs,

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cli/commands.h"
+#include "core/clock.h"
 #include "core/err.h"
 #include "core/id.h"
 #include "core/ipc.h"
@@ -334,15 +335,6 @@ queue_show(struct spool *sp, const char *idstr)
 	return 0;
 }
 
-static int64_t
-monotonic_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Waits for fd to be ready for events until the deadline (monotonic ms). */
 static int
 wait_fd(int fd, short events, int64_t deadline)
@@ -352,7 +344,7 @@ wait_fd(int fd, short events, int64_t deadline)
 	int n;
 
 	for (;;) {
-		if ((now = monotonic_ms()) >= deadline)
+		if ((now = (int64_t)mg_clock_ms()) >= deadline)
 			return -MG_ETIMEOUT;
 		if ((n = poll(&p, 1, (int)(deadline - now))) == -1 && errno != EINTR)
 			return -MG_EIO;
@@ -388,7 +380,7 @@ static int
 control_exchange(int fd, const struct proto_queue_control *c,
     struct proto_queue_control_reply *r, const char **why)
 {
-	int64_t deadline = monotonic_ms() + QUEUE_REPLY_TIMEOUT_MS;
+	int64_t deadline = (int64_t)mg_clock_ms() + QUEUE_REPLY_TIMEOUT_MS;
 	struct mg_buf b;
 	size_t flen;
 	uint16_t type;

@@ -21,6 +21,7 @@
 #include "checks/rules.h"
 #include "cli/cli_files.h"
 #include "cli/cmd_rules.h"
+#include "core/clock.h"
 #include "core/err.h"
 #include "engine/engine.h"
 #include "mime/analyze.h"
@@ -321,15 +322,6 @@ rules_stats(struct rules_cli *c, const struct list *list, unsigned threads, int 
 	return 0;
 }
 
-static double
-now_seconds(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* One message parsed and analysed, then matched; the seconds matching
  * took, or -1. */
 static double
@@ -351,8 +343,8 @@ bench_one(const struct rules_set *set, struct mime_analyze_ctx *ctx, const char 
 	if ((a = mg_arena_new(64 * 1024, RULES_CLI_ARENA_MAX)) != NULL &&
 	    (m = mime_parse(a, f.data, f.len, &lim)) != NULL &&
 	    mime_analyze(ctx, a, m) == 0) {
-		t = now_seconds();
-		t = rules_scan(set, a, m, &env, &hits) == 0 ? now_seconds() - t : -1;
+		t = mg_clock_seconds();
+		t = rules_scan(set, a, m, &env, &hits) == 0 ? mg_clock_seconds() - t : -1;
 		*bytes += f.len;
 	}
 	mg_arena_free(a);

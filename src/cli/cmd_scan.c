@@ -22,6 +22,7 @@
 #include "cli/cmd_json.h"
 #include "cli/cmd_scan.h"
 #include "cli/commands.h"
+#include "core/clock.h"
 #include "core/err.h"
 #include "engine/engine.h"
 #include "mime/analyze.h"
@@ -247,15 +248,6 @@ scan_cpu_seconds(void)
 	    (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
 }
 
-static double
-scan_wall_seconds(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static void
 scan_summary(struct scan_run *r, unsigned threads, double wall, double cpu)
 {
@@ -279,7 +271,7 @@ static void
 scan_run_threads(struct scan_run *r, unsigned nthreads)
 {
 	pthread_t tids[SCAN_MAX_THREADS];
-	double wall = scan_wall_seconds(), cpu = scan_cpu_seconds();
+	double wall = mg_clock_seconds(), cpu = scan_cpu_seconds();
 	unsigned started = 0;
 
 	for (unsigned i = 0; i < nthreads; i++)
@@ -290,7 +282,7 @@ scan_run_threads(struct scan_run *r, unsigned nthreads)
 	for (unsigned i = 0; i < started; i++)
 		pthread_join(tids[i], NULL);
 	fflush(stdout);
-	scan_summary(r, started ? started : 1, scan_wall_seconds() - wall,
+	scan_summary(r, started ? started : 1, mg_clock_seconds() - wall,
 	    scan_cpu_seconds() - cpu);
 }
 

@@ -12,6 +12,7 @@
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 
+#include "core/clock.h"
 #include "core/err.h"
 #include "core/ipc.h"
 #include "core/log.h"
@@ -35,15 +36,6 @@ struct smtpd_scan {
 	struct mg_buf	 frame;		/* reused for every request sent at once */
 	bool		 down;		/* last attempt failed (logged once) */
 };
-
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static void
 job_done(struct smtpd_scan *sc, struct smtpd_scan_job *job, int err,
@@ -69,7 +61,7 @@ earliest(const struct scan_jobs *jobs, uint64_t *first)
 static void
 timer_arm(struct smtpd_scan *sc)
 {
-	uint64_t first = UINT64_MAX, now = now_ms(), wait;
+	uint64_t first = UINT64_MAX, now = mg_clock_ms(), wait;
 	struct timeval tv;
 
 	earliest(&sc->sent, &first);
@@ -101,7 +93,7 @@ static void
 scan_expire(evutil_socket_t fd, short what, void *arg)
 {
 	struct smtpd_scan *sc = arg;
-	uint64_t now = now_ms();
+	uint64_t now = mg_clock_ms();
 
 	expire_list(sc, &sc->sent, now);
 	expire_list(sc, &sc->waiting, now);
@@ -188,7 +180,7 @@ job_send(struct smtpd_scan *sc, struct smtpd_scan_job *job, const struct mg_buf 
 	if (bufferevent_write(sc->bev, frame->data, frame->len) == -1)
 		return -MG_ENOMEM;
 	job->sent = true;
-	job->deadline_ms = now_ms() + (uint64_t)job->timeout_s * 1000;
+	job->deadline_ms = mg_clock_ms() + (uint64_t)job->timeout_s * 1000;
 	TAILQ_INSERT_TAIL(&sc->sent, job, entry);
 	return 0;
 }
@@ -302,7 +294,7 @@ smtpd_scan_submit(struct smtpd_scan *sc, struct smtpd_scan_job *job,
 			mg_buf_release(&job->frame);
 			return rc;
 		}
-		job->deadline_ms = now_ms() + (uint64_t)wait * 1000;
+		job->deadline_ms = mg_clock_ms() + (uint64_t)wait * 1000;
 		TAILQ_INSERT_TAIL(&sc->waiting, job, entry);
 	}
 	if (job->deadline_ms < sc->timer_at)

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/clock.h"
 #include "core/err.h"
 #include "core/log.h"
 #include "learn/bayes_int.h"
@@ -29,15 +30,6 @@ bayes_day_now(void)
 	long d = (long)(now / 86400) - BAYES_DAY_EPOCH;
 
 	return d < 1 ? 1 : d > DEDUP_DAY ? DEDUP_DAY : (uint32_t)d;
-}
-
-static uint64_t
-mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
 static uint64_t
@@ -279,7 +271,7 @@ struct bayes_map *
 bayes_map_acquire(struct bayes *b)
 {
 	struct bayes_map *m;
-	uint64_t now = mono_ns();
+	uint64_t now = mg_clock_ns();
 
 	pthread_mutex_lock(&b->lock);
 	if (!b->writable && (now >= b->next_stat ||

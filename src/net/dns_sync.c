@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <unbound.h>
 
+#include "core/clock.h"
 #include "core/err.h"
 #include "core/log.h"
 #include "net/dns_sync.h"
@@ -46,15 +47,6 @@ struct sync_pending {
 	int		 err;
 	struct ub_result *res;
 };
-
-static uint64_t
-sync_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 /* Runs in the background thread, from ub_process. */
 static void
@@ -157,7 +149,7 @@ sync_wait(struct dns_sync *ds, struct sync_batch *b, struct sync_pending **p, si
 	struct timespec ts = { .tv_sec = (time_t)(until / 1000000000u),
 		.tv_nsec = (long)(until % 1000000000u) };
 
-	while (b->remaining > 0 && sync_now() < until)
+	while (b->remaining > 0 && mg_clock_ns() < until)
 		if (pthread_cond_timedwait(&b->done, &ds->lock, &ts) == ETIMEDOUT)
 			break;
 	for (size_t i = 0; i < n; i++) {
@@ -179,7 +171,7 @@ sync_resolve(void *ctx, struct dns_lookup *q, size_t n, uint64_t deadline,
 	struct sync_pending **p;
 	struct sync_batch b = { .remaining = n };
 	pthread_condattr_t ca;
-	uint64_t until = sync_now() + ds->timeout_ns;
+	uint64_t until = mg_clock_ns() + ds->timeout_ns;
 	int rc = 0;
 
 	for (size_t i = 0; i < n; i++)

@@ -13,6 +13,7 @@
 #include <event2/bufferevent_ssl.h>
 #include <openssl/err.h>
 
+#include "core/clock.h"
 #include "core/err.h"
 #include "core/id.h"
 #include "core/log.h"
@@ -32,15 +33,6 @@ static void	session_event_cb(struct bufferevent *, short, void *);
 static const char *const phase_names[] = {
 	"command", "data", "bdat", "backend", "starttls", "tls", "closing",
 };
-
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 void
 smtp_printable(struct mg_slice in, char *out, size_t outlen)
@@ -94,7 +86,7 @@ smtp_session_new(struct event_base *base, evutil_socket_t fd,
 	s->cfg = cfg;
 	s->ops = ops;
 	s->udata = udata;
-	s->started_ms = now_ms();
+	s->started_ms = mg_clock_ms();
 	bufferevent_setcb(s->bev, session_read_cb, session_write_cb, session_event_cb, s);
 	bufferevent_setwatermark(s->bev, EV_READ, 0, READ_HIGH_WATER);
 	smtp__set_timeout(s, cfg->limits->command_timeout);
@@ -198,7 +190,7 @@ session_free(struct smtp_session *s)
 	smtp__tx_reset(s);
 	log_info("%016" PRIx64 " smtp disconnect ip=%s commands=%u messages=%u errors=%u"
 	    " duration=%.3f", s->info.id, s->info.ip, s->ncommands, s->nmessages,
-	    s->nerrors, (double)(now_ms() - s->started_ms) / 1000.0);
+	    s->nerrors, (double)(mg_clock_ms() - s->started_ms) / 1000.0);
 	s->ops->on_close(s);
 	if (s->bev != s->raw)
 		tls_teardown(s, false);
@@ -326,7 +318,7 @@ session_read_cb(struct bufferevent *bev, void *arg)
 	uint32_t limit = s->cfg->limits->session_timeout;
 
 	if (limit != 0 && s->phase <= SMTP_PH_BDAT &&
-	    now_ms() - s->started_ms >= (uint64_t)limit * 1000) {
+	    mg_clock_ms() - s->started_ms >= (uint64_t)limit * 1000) {
 		log_info("%016" PRIx64 " smtp limit name=session_timeout value=%u",
 		    s->info.id, limit);
 		smtp__replyf(s, "421 4.4.2 %s Error: session timeout exceeded",
