@@ -187,7 +187,7 @@ eval_report(const struct eval_run *r, double seconds, unsigned threads, bool jso
 {
 	size_t nrows = r->l->ncorpora + 1, scanned = 0;
 	struct eval_row *rows = calloc(nrows, sizeof(*rows));
-	json_t *a;
+	json_t *a, *doc;
 
 	if (rows == NULL)
 		return -1;
@@ -209,11 +209,13 @@ eval_report(const struct eval_run *r, double seconds, unsigned threads, bool jso
 		a = json_array();
 		for (size_t c = 0; c < nrows; c++)
 			json_array_append_new(a, row_json(&rows[c]));
-		json_dumpf(json_pack("{s:o,s:{s:I,s:f,s:I},s:{s:f,s:f,s:f}}", "rows", a,
+		doc = json_pack("{s:o,s:{s:I,s:f,s:I},s:{s:f,s:f,s:f}}", "rows", a,
 		    "scan", "messages", (json_int_t)scanned, "seconds", seconds, "threads",
 		    (json_int_t)threads, "memory_mib", "model", mem->model_mib, "bayes",
-		    mem->bayes_mib, "max_rss", mem->max_rss_mib), stdout,
-		    JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(8) | JSON_INDENT(1));
+		    mem->bayes_mib, "max_rss", mem->max_rss_mib);
+		json_dumpf(doc, stdout, JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(8) |
+		    JSON_INDENT(1));
+		json_decref(doc);
 		putchar('\n');
 	}
 	fprintf(stderr, "mailgate eval: %zu messages scanned in %.2f s on %u threads; memory: "
