@@ -17,6 +17,7 @@
 
 #include "core/buf.h"
 #include "core/err.h"
+#include "core/file.h"
 #include "learn/model.h"
 
 static const char model_magic[8] = { 'M', 'G', 'M', 'O', 'D', 'E', 'L', '\n' };
@@ -164,38 +165,13 @@ model_encode(const struct model *m, struct mg_buf *b)
 	return rc != 0 ? -MG_ENOMEM : 0;
 }
 
-/* Writes the bytes to a temporary file beside path, then renames it. */
+/* mg_file_replace's filler: the encoded model. */
 static int
-write_file_atomic(const char *path, const struct mg_buf *b, char *err, size_t errlen)
+write_model_bytes(void *arg, int fd)
 {
-	char tmp[4096];
-	size_t off = 0;
-	int fd;
+	const struct mg_buf *b = arg;
 
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >= sizeof(tmp)) {
-		snprintf(err, errlen, "%s: path too long", path);
-		return -MG_EIO;
-	}
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) == -1) {
-		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
-		return -MG_EIO;
-	}
-	while (off < b->len) {
-		ssize_t n = write(fd, b->data + off, b->len - off);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1)
-			break;
-		off += (size_t)n;
-	}
-	if (off < b->len || fsync(fd) == -1 || close(fd) == -1 || rename(tmp, path) == -1) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		if (off < b->len)
-			close(fd);
-		unlink(tmp);
-		return -MG_EIO;
-	}
-	return 0;
+	return mg_write_all(fd, b->data, b->len);
 }
 
 int
@@ -208,7 +184,7 @@ model_save(const struct model *m, const char *path, char *err, size_t errlen)
 	if ((rc = model_encode(m, &b)) < 0)
 		snprintf(err, errlen, "%s: model too large or out of memory", path);
 	else
-		rc = write_file_atomic(path, &b, err, errlen);
+		rc = mg_file_replace(path, 0644, write_model_bytes, &b, err, errlen);
 	mg_buf_release(&b);
 	return rc;
 }

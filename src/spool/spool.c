@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "core/err.h"
+#include "core/file.h"
 #include "core/id.h"
 #include "core/log.h"
 #include "spool/spool.h"
@@ -141,25 +142,6 @@ spool_dir(const struct spool *s)
 	return s->dir;
 }
 
-/* Writes all of len bytes, retrying short writes and EINTR. */
-static int
-write_all(int fd, const void *p, size_t len)
-{
-	const uint8_t *b = p;
-	ssize_t n;
-
-	while (len > 0) {
-		if ((n = write(fd, b, len)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		b += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 int
 spool_file_create(struct spool *s, struct spool_file *f)
 {
@@ -196,7 +178,7 @@ spool_file_create(struct spool *s, struct spool_file *f)
 int
 spool_file_write(struct spool_file *f, const void *p, size_t len)
 {
-	if (write_all(f->fd, p, len) == -1) {
+	if (mg_write_all(f->fd, p, len) < 0) {
 		log_syserr("%016" PRIx64 " spool write", f->id);
 		return -MG_EIO;
 	}
@@ -285,7 +267,7 @@ write_envelope(int dirfd, const char *name, bool trunc, const struct envelope *e
 		mg_buf_release(&b);
 		return -MG_EIO;
 	}
-	if (write_all(fd, b.data, b.len) == -1 || fdatasync(fd) == -1) {
+	if (mg_write_all(fd, b.data, b.len) < 0 || fdatasync(fd) == -1) {
 		log_syserr("%016" PRIx64 " spool write file=%s", env->id, name);
 		mg_buf_release(&b);
 		close(fd);

@@ -17,6 +17,7 @@
 
 #include "core/buf.h"
 #include "core/err.h"
+#include "core/file.h"
 #include "core/log.h"
 #include "store/kv.h"
 
@@ -418,23 +419,6 @@ snap_stripe(struct kv_stripe *st, time_t now, struct mg_buf *b, uint64_t *count)
 	return rc;
 }
 
-static int
-write_all(int fd, const void *p, size_t len)
-{
-	const uint8_t *c = p;
-
-	while (len > 0) {
-		ssize_t n = write(fd, c, len);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1)
-			return -MG_EIO;
-		c += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* Writes every stripe, then the end mark (klen 0), the count and the
  * XXH3 checksum of all bytes before it. */
 static int
@@ -459,52 +443,38 @@ snap_write(struct kv_local *kl, int fd)
 			rc = put_le(&b, count, 8);
 		if (rc == 0 && (b.len >= (1u << 20) || s == KV_STRIPES - 1)) {
 			XXH3_64bits_update(x, b.data, b.len);
-			rc = rc ? rc : write_all(fd, b.data, b.len);
+			rc = rc ? rc : mg_write_all(fd, b.data, b.len);
 			mg_buf_reset(&b);
 		}
 	}
 	if (rc == 0 && (rc = put_le(&b, XXH3_64bits_digest(x), 8)) == 0)
-		rc = write_all(fd, b.data, b.len);
+		rc = mg_write_all(fd, b.data, b.len);
 	mg_buf_release(&b);
 	XXH3_freeState(x);
 	return rc;
+}
+
+/* mg_file_replace's filler: the snapshot. */
+static int
+snap_fill(void *arg, int fd)
+{
+	return snap_write(arg, fd);
 }
 
 static int
 kv_local_save(struct kv *kv)
 {
 	struct kv_local *kl = kv_local_of(kv);
-	char tmp[4096], dir[4096], *slash;
-	int fd, dfd, rc;
+	char err[512];
+	int rc;
 
 	if (kl->path == NULL || !kl->opts.writable)
 		return 0;
-	snprintf(tmp, sizeof(tmp), "%s.tmp", kl->path);
 	pthread_mutex_lock(&kl->save_lock);
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) == -1) {
-		rc = -MG_EIO;
-	} else {
-		rc = snap_write(kl, fd);
-		if (rc == 0 && fsync(fd) == -1)
-			rc = -MG_EIO;
-		if (close(fd) == -1 && rc == 0)
-			rc = -MG_EIO;
-		if (rc == 0 && rename(tmp, kl->path) == -1)
-			rc = -MG_EIO;
-		if (rc < 0)
-			unlink(tmp);
-	}
-	snprintf(dir, sizeof(dir), "%s", kl->path);
-	if (rc == 0 && (slash = strrchr(dir, '/')) != NULL) {
-		*(slash == dir ? slash + 1 : slash) = '\0';
-		if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1) {
-			fsync(dfd);
-			close(dfd);
-		}
-	}
+	rc = mg_file_replace(kl->path, 0600, snap_fill, kl, err, sizeof(err));
 	pthread_mutex_unlock(&kl->save_lock);
 	if (rc < 0)
-		log_syswarn("kv save path=%s", kl->path);
+		log_warn("kv save status=failed reason=\"%s\"", err);
 	return rc;
 }
 
