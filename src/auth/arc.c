@@ -9,15 +9,13 @@
 #include "auth/dkim_int.h"
 #include "core/err.h"
 
-#define ARC_MAX_INSTANCES	50
-
 struct arc_run {
 	struct dkim_msg	 dm;
 	struct mg_arena	*arena;
-	struct arc_set	 sets[ARC_MAX_INSTANCES];
-	struct dkim_sig	*ams[ARC_MAX_INSTANCES], *as[ARC_MAX_INSTANCES];
+	struct arc_set	 sets[ARC_MAX_INSTANCE];
+	struct dkim_sig	*ams[ARC_MAX_INSTANCE], *as[ARC_MAX_INSTANCE];
 	unsigned	 n;		/* highest instance */
-	struct dkim_keyq q[2 * ARC_MAX_INSTANCES];	/* AMS 1..n, then AS 1..n */
+	struct dkim_keyq q[2 * ARC_MAX_INSTANCE];	/* AMS 1..n, then AS 1..n */
 	struct dkim_body_cache bodies;
 };
 
@@ -34,15 +32,17 @@ aar_instance(const struct dkim_field *f)
 	const uint8_t *p = memchr(f->all.ptr, ':', f->all.len), *e = f->all.ptr + f->all.len;
 	unsigned i = 0;
 
+	if (p == NULL)
+		return 0;
 	for (p++; p < e && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'); p++)
 		;
 	if (e - p < 3 || p[0] != 'i' || p[1] != '=')
 		return 0;
-	for (p += 2; p < e && *p >= '0' && *p <= '9' && i <= ARC_MAX_INSTANCES; p++)
+	for (p += 2; p < e && *p >= '0' && *p <= '9' && i <= ARC_MAX_INSTANCE; p++)
 		i = i * 10 + (unsigned)(*p - '0');
 	for (; p < e && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'); p++)
 		;
-	return p < e && *p == ';' && i <= ARC_MAX_INSTANCES ? i : 0;
+	return p < e && *p == ';' && i <= ARC_MAX_INSTANCE ? i : 0;
 }
 
 /* One ARC field into its set. 0, -MG_EPROTO with *why, -MG_ENOMEM. */

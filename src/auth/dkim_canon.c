@@ -243,7 +243,7 @@ body_line_relaxed(struct body_sink *s, const uint8_t *p, size_t n)
 	sink_line_start(s);
 	while (i < n) {
 		if (is_wsp(p[i])) {
-			while (is_wsp(p[i]))
+			while (i < n && is_wsp(p[i]))
 				i++;
 			sink_put(s, (const uint8_t *)" ", 1);
 			continue;

@@ -24,6 +24,7 @@
 #define DKIM_MAX_KEY_BITS	8192	/* larger ones cost too much to verify */
 #define DKIM_CLOCK_SKEW		300	/* seconds allowed on t= and x= */
 #define DKIM_MAX_HEADER_INPUT	(1u << 20)	/* bytes of canonical header data */
+#define ARC_MAX_INSTANCE	50	/* i= of the ARC fields: 1 to 50 (RFC 8617 4.2.1) */
 
 enum dkim_alg { DKIM_RSA_SHA1, DKIM_RSA_SHA256, DKIM_ED25519_SHA256 };
 /* What a tag list is: which tags it must and may carry. */
@@ -41,6 +42,12 @@ struct dkim_tag {
  * syntax, a duplicate tag, more than max tags. */
 int	dkim_tags_parse(const uint8_t *p, size_t len, struct dkim_tag *tags, size_t max,
 	    size_t *n, const char **why);
+
+/* Whether t's name is name (tag names are case-sensitive, 3.2). */
+bool	dkim_tag_is(const struct dkim_tag *t, const char *name);
+/* Whether the ':'-separated list v (q=, and k=, h=, s=, t= of key records)
+ * holds word, in any case, blanks around the items ignored. */
+bool	dkim_list_has(struct mg_slice v, const char *word);
 
 /* Base64 of a tag value, folding blanks skipped, into out (cap at most
  * DKIM_MAX_KEY_BYTES); false on junk, nothing, or more than cap bytes. */

@@ -14,36 +14,9 @@
 #include "auth/dkim_int.h"
 #include "core/err.h"
 #include "net/dns.h"
+#include "net/dns_rr.h"
 
-#define KEY_RECORD_MAX	4096	/* bytes of one TXT record, strings joined */
 #define DKIM_MAX_NAME	253	/* a DNS name in presentation form */
-
-static bool
-tag_is(const struct dkim_tag *t, const char *name)
-{
-	return t->name.len == strlen(name) && memcmp(t->name.ptr, name, t->name.len) == 0;
-}
-
-/* Whether the ':' list v holds one of the words (NULL-terminated). */
-static bool
-list_has(struct mg_slice v, const char *const *words)
-{
-	size_t i = 0, st, e;
-
-	while (i < v.len) {
-		while (i < v.len && (v.ptr[i] == ' ' || v.ptr[i] == '\t' || v.ptr[i] == '\r' ||
-		    v.ptr[i] == '\n'))
-			i++;
-		for (st = e = i; i < v.len && v.ptr[i] != ':'; i++)
-			if (v.ptr[i] > ' ')
-				e = i + 1;
-		for (size_t w = 0; words[w] != NULL; w++)
-			if (mg_slice_eq_nocase(mg_slice_make(v.ptr + st, e - st), words[w]))
-				return true;
-		i++;
-	}
-	return false;
-}
 
 /* p= decoded into a public key of the type alg needs. */
 static int
@@ -86,28 +59,27 @@ static int
 key_tags(const struct dkim_tag *tags, size_t n, enum dkim_alg alg, struct dkim_key *key,
     struct mg_slice *p, const char **why)
 {
-	static const char *const rsa[] = { "rsa", NULL }, *const ed[] = { "ed25519", NULL };
-	static const char *const sha256[] = { "sha256", NULL }, *const sha1[] = { "sha1", NULL };
-	static const char *const svc[] = { "*", "email", NULL };
-	static const char *const y[] = { "y", NULL }, *const s[] = { "s", NULL };
 	bool have_p = false;
 
 	for (size_t k = 0; k < n; k++) {
 		const struct dkim_tag *t = &tags[k];
 
-		if (tag_is(t, "v") && (k != 0 || !mg_slice_eq_nocase(t->value, "DKIM1")))
+		if (dkim_tag_is(t, "v") && (k != 0 || !mg_slice_eq_nocase(t->value, "DKIM1")))
 			*why = "bad v= in key";
-		else if (tag_is(t, "k") && !list_has(t->value, alg == DKIM_ED25519_SHA256 ? ed : rsa))
+		else if (dkim_tag_is(t, "k") && !dkim_list_has(t->value,
+		    alg == DKIM_ED25519_SHA256 ? "ed25519" : "rsa"))
 			*why = "key type does not match a=";
-		else if (tag_is(t, "h") && !list_has(t->value, alg == DKIM_RSA_SHA1 ? sha1 : sha256))
+		else if (dkim_tag_is(t, "h") && !dkim_list_has(t->value,
+		    alg == DKIM_RSA_SHA1 ? "sha1" : "sha256"))
 			*why = "hash not allowed by key";
-		else if (tag_is(t, "s") && !list_has(t->value, svc))
+		else if (dkim_tag_is(t, "s") && !dkim_list_has(t->value, "*") &&
+		    !dkim_list_has(t->value, "email"))
 			*why = "key not for email";
-		else if (tag_is(t, "t")) {
-			key->testing = list_has(t->value, y);
-			key->strict = list_has(t->value, s);
+		else if (dkim_tag_is(t, "t")) {
+			key->testing = dkim_list_has(t->value, "y");
+			key->strict = dkim_list_has(t->value, "s");
 			continue;
-		} else if (tag_is(t, "p")) {
+		} else if (dkim_tag_is(t, "p")) {
 			*p = t->value;
 			have_p = true;
 			continue;
@@ -121,7 +93,7 @@ key_tags(const struct dkim_tag *tags, size_t n, enum dkim_alg alg, struct dkim_k
 	}
 	/* no k= means rsa */
 	for (size_t k = 0; k < n; k++)
-		if (tag_is(&tags[k], "k"))
+		if (dkim_tag_is(&tags[k], "k"))
 			return 0;
 	if (alg == DKIM_ED25519_SHA256) {
 		*why = "key type does not match a=";
@@ -155,25 +127,6 @@ dkim_key_parse(const uint8_t *txt, size_t len, enum dkim_alg alg, struct dkim_ke
 	return key_from_p(der, dlen, alg, key, why);
 }
 
-/* The character-strings of TXT RDATA joined; false when malformed. */
-static bool
-txt_join(struct mg_slice rr, uint8_t *out, size_t cap, size_t *n)
-{
-	size_t i = 0;
-
-	*n = 0;
-	while (i < rr.len) {
-		size_t k = rr.ptr[i++];
-
-		if (k > rr.len - i || *n + k > cap)
-			return false;
-		memcpy(out + *n, rr.ptr + i, k);
-		*n += k;
-		i += k;
-	}
-	return true;
-}
-
 static void
 pkey_release(void *p)
 {
@@ -184,7 +137,7 @@ pkey_release(void *p)
 static int
 key_from_answer(const struct dns_lookup *l, struct dkim_keyq *q, struct mg_arena *a)
 {
-	uint8_t txt[KEY_RECORD_MAX];
+	const char *txt;
 	size_t n;
 
 	q->status = DKIM_TEMPERROR;
@@ -200,9 +153,11 @@ key_from_answer(const struct dns_lookup *l, struct dkim_keyq *q, struct mg_arena
 	q->why = "no key";
 	for (size_t k = 0; k < l->nrr; k++) {
 		const char *why = "bad key record";
+		int r = dns_txt_join(a, l->rr[k], &txt, &n);
 
-		if (!txt_join(l->rr[k], txt, sizeof(txt), &n) ||
-		    dkim_key_parse(txt, n, q->alg, &q->key, &why) < 0) {
+		if (r == -MG_ENOMEM)
+			return r;
+		if (r < 0 || dkim_key_parse((const uint8_t *)txt, n, q->alg, &q->key, &why) < 0) {
 			if (k == 0)
 				q->why = why;
 			continue;

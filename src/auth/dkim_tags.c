@@ -10,8 +10,6 @@
 #include "core/err.h"
 #include "mime/mime_decode.h"
 
-#define ARC_MAX_INSTANCE	50
-
 static bool
 is_fws(uint8_t c)
 {
@@ -100,8 +98,8 @@ dkim_tags_parse(const uint8_t *p, size_t len, struct dkim_tag *tags, size_t max,
 	}
 }
 
-static bool
-tag_is(const struct dkim_tag *t, const char *name)
+bool
+dkim_tag_is(const struct dkim_tag *t, const char *name)
 {
 	return t->name.len == strlen(name) && memcmp(t->name.ptr, name, t->name.len) == 0;
 }
@@ -296,16 +294,16 @@ parse_number_tag(const struct dkim_tag *t, struct dkim_sig *s, const char **why)
 {
 	uint64_t u;
 
-	if (tag_is(t, "l")) {
+	if (dkim_tag_is(t, "l")) {
 		if (!parse_uint(t->value, 18, &s->l)) {
 			*why = "bad l=";
 			return -MG_EPROTO;
 		}
 		s->has_l = true;
 	} else if (!parse_uint(t->value, 12, &u)) {
-		*why = tag_is(t, "t") ? "bad t=" : "bad x=";
+		*why = dkim_tag_is(t, "t") ? "bad t=" : "bad x=";
 		return -MG_EPROTO;
-	} else if (tag_is(t, "t"))
+	} else if (dkim_tag_is(t, "t"))
 		s->t = (int64_t)u;
 	else
 		s->x = (int64_t)u;
@@ -318,7 +316,7 @@ parse_arc_tag(const struct dkim_tag *t, struct dkim_sig *s, const char **why)
 {
 	uint64_t u;
 
-	if (tag_is(t, "i")) {
+	if (dkim_tag_is(t, "i")) {
 		if (!parse_uint(t->value, 2, &u) || u < 1 || u > ARC_MAX_INSTANCE) {
 			*why = "bad instance";
 			return -MG_EPROTO;
@@ -339,22 +337,19 @@ parse_arc_tag(const struct dkim_tag *t, struct dkim_sig *s, const char **why)
 	return 0;
 }
 
-/* q=: a ':' list that must offer dns/txt. */
-static bool
-q_has_dns_txt(struct mg_slice v)
+bool
+dkim_list_has(struct mg_slice v, const char *word)
 {
-	size_t i = 0, st;
+	size_t i = 0, st, e;
 
 	while (i < v.len) {
 		while (i < v.len && is_fws(v.ptr[i]))
 			i++;
-		st = i;
-		while (i < v.len && v.ptr[i] != ':' && !is_fws(v.ptr[i]))
-			i++;
-		if (value_is(mg_slice_make(v.ptr + st, i - st), "dns/txt"))
+		for (st = e = i; i < v.len && v.ptr[i] != ':'; i++)
+			if (!is_fws(v.ptr[i]))
+				e = i + 1;
+		if (value_is(mg_slice_make(v.ptr + st, e - st), word))
 			return true;
-		while (i < v.len && v.ptr[i] != ':')
-			i++;
 		i++;
 	}
 	return false;
@@ -367,41 +362,41 @@ sig_tag(struct mg_arena *a, const struct dkim_tag *t, struct dkim_sig *s, size_t
 {
 	bool arc = s->kind != DKIM_KIND_SIGNATURE;
 
-	if (tag_is(t, "v") && !arc && !value_is(t->value, "1")) {
+	if (dkim_tag_is(t, "v") && !arc && !value_is(t->value, "1")) {
 		*why = "unsupported version";
 		return -MG_EPROTO;
 	}
-	if (tag_is(t, "a"))
+	if (dkim_tag_is(t, "a"))
 		return parse_alg(t->value, s, a, why);
-	if (tag_is(t, "b"))
+	if (dkim_tag_is(t, "b"))
 		return parse_b(t, s, voff, why);
-	if (tag_is(t, "bh") && s->kind != DKIM_KIND_SEAL &&
+	if (dkim_tag_is(t, "bh") && s->kind != DKIM_KIND_SEAL &&
 	    !dkim_base64_decode(t->value, s->bh, sizeof(s->bh), &s->bhlen)) {
 		*why = "bad bh=";
 		return -MG_EPROTO;
 	}
-	if (tag_is(t, "c") && s->kind != DKIM_KIND_SEAL)
+	if (dkim_tag_is(t, "c") && s->kind != DKIM_KIND_SEAL)
 		return parse_canon(t->value, s, why);
-	if (tag_is(t, "d") || tag_is(t, "s")) {
+	if (dkim_tag_is(t, "d") || dkim_tag_is(t, "s")) {
 		if (!is_dns_name(t->value)) {
-			*why = tag_is(t, "d") ? "bad d=" : "bad s=";
+			*why = dkim_tag_is(t, "d") ? "bad d=" : "bad s=";
 			return -MG_EPROTO;
 		}
-		if ((*(tag_is(t, "d") ? &s->domain : &s->selector) = lower_dup(a, t->value)) == NULL)
+		if ((*(dkim_tag_is(t, "d") ? &s->domain : &s->selector) = lower_dup(a, t->value)) == NULL)
 			return -MG_ENOMEM;
 		return 0;
 	}
-	if (tag_is(t, "h"))
+	if (dkim_tag_is(t, "h"))
 		return parse_h(t->value, s, why);
-	if ((tag_is(t, "i") && arc) || (tag_is(t, "cv") && s->kind == DKIM_KIND_SEAL))
+	if ((dkim_tag_is(t, "i") && arc) || (dkim_tag_is(t, "cv") && s->kind == DKIM_KIND_SEAL))
 		return parse_arc_tag(t, s, why);
-	if (tag_is(t, "i"))
+	if (dkim_tag_is(t, "i"))
 		return parse_identity(t->value, s, a, why);
-	if (tag_is(t, "l") && s->kind == DKIM_KIND_SIGNATURE)
+	if (dkim_tag_is(t, "l") && s->kind == DKIM_KIND_SIGNATURE)
 		return parse_number_tag(t, s, why);
-	if (tag_is(t, "t") || tag_is(t, "x"))
+	if (dkim_tag_is(t, "t") || dkim_tag_is(t, "x"))
 		return parse_number_tag(t, s, why);
-	if (tag_is(t, "q") && !q_has_dns_txt(t->value)) {
+	if (dkim_tag_is(t, "q") && !dkim_list_has(t->value, "dns/txt")) {
 		*why = "unsupported query method";
 		return -MG_EPROTO;
 	}
@@ -428,7 +423,7 @@ sig_required_check(const struct dkim_tag *tags, size_t n, enum dkim_kind kind,
 	for (size_t r = 0; r < 8 && sig_required[kind][r].tag != NULL; r++) {
 		size_t k;
 
-		for (k = 0; k < n && !tag_is(&tags[k], sig_required[kind][r].tag); k++)
+		for (k = 0; k < n && !dkim_tag_is(&tags[k], sig_required[kind][r].tag); k++)
 			;
 		if (k == n) {
 			*why = sig_required[kind][r].why;
@@ -436,7 +431,7 @@ sig_required_check(const struct dkim_tag *tags, size_t n, enum dkim_kind kind,
 		}
 	}
 	for (size_t k = 0; kind == DKIM_KIND_SEAL && k < n; k++)
-		if (tag_is(&tags[k], "h")) {
+		if (dkim_tag_is(&tags[k], "h")) {
 			*why = "h= in an ARC-Seal";
 			return -MG_EPROTO;
 		}
@@ -470,11 +465,11 @@ dkim_sig_parse(struct mg_arena *a, enum dkim_kind kind, const struct dkim_field 
 		return r;
 	/* d= and s= first so that a later error still names the signer */
 	for (size_t k = 0; k < n; k++)
-		if ((tag_is(&tags[k], "d") || tag_is(&tags[k], "s")) &&
+		if ((dkim_tag_is(&tags[k], "d") || dkim_tag_is(&tags[k], "s")) &&
 		    (r = sig_tag(a, &tags[k], s, voff, why)) < 0)
 			return r;
 	for (size_t k = 0; k < n; k++)
-		if (!tag_is(&tags[k], "d") && !tag_is(&tags[k], "s") &&
+		if (!dkim_tag_is(&tags[k], "d") && !dkim_tag_is(&tags[k], "s") &&
 		    (r = sig_tag(a, &tags[k], s, voff, why)) < 0)
 			return r;
 	return sig_required_check(tags, n, kind, why);

@@ -94,9 +94,11 @@ dmarc_pct_value(const struct dmarc_tag *t, unsigned *pct)
 	return v <= 100;
 }
 
-/* An optional tag: its value, or its name in rec->bad when invalid. */
+/* One tag after v=: p and sp say whether they are valid through *p_ok and
+ * *sp_ok; an invalid optional one keeps its default and is named in
+ * rec->bad; unknown ones are ignored. */
 static int
-dmarc_optional(struct mg_arena *a, const struct dmarc_tag *t, struct dmarc_record *rec,
+dmarc_record_tag(struct mg_arena *a, const struct dmarc_tag *t, struct dmarc_record *rec,
     bool *p_ok, bool *sp_ok, bool *has_sp)
 {
 	bool ok = true;
@@ -143,7 +145,7 @@ dmarc_record_parse(struct mg_arena *a, const char *txt, size_t len, struct dmarc
 	    t.vlen != 6 || memcmp(t.value, "DMARC1", 6) != 0)
 		return -MG_ENOENT;
 	while (dmarc_next_tag(txt, len, &pos, &t, &bad))
-		if ((rc = dmarc_optional(a, &t, rec, &p_ok, &sp_ok, &has_sp)) < 0)
+		if ((rc = dmarc_record_tag(a, &t, rec, &p_ok, &sp_ok, &has_sp)) < 0)
 			return rc;
 	if (bad && rec->bad == NULL)
 		rec->bad = "tag without '='";

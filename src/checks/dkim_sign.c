@@ -62,9 +62,10 @@ sign_scan(void *state, struct mg_task *t)
 	struct mg_buf field;
 	int rc;
 
-	if (signer == NULL || t->env == NULL || !t->env->outbound ||
-	    dmarc_from_domain(t->arena, t->msg, &domain) < 0)
+	if (signer == NULL || t->env == NULL || !t->env->outbound)
 		return 0;
+	if ((rc = dmarc_from_domain(t->arena, t->msg, &domain)) < 0)
+		return rc == -MG_ENOMEM ? rc : 0;	/* no single From domain to sign for */
 	mg_buf_init(&field, SIGN_FIELD_MAX);
 	rc = dkim_sign(signer, domain, t->raw, t->len, &field);
 	if (rc == 0 && (rc = sign_add_header(t, &field)) == 0)

@@ -12,6 +12,7 @@
 #include "learn/reputation_addr.h"
 #include "mime/url.h"
 #include "net/dns.h"
+#include "net/dns_rr.h"
 
 #define DNSBL_NAME_MAX	253	/* a query name */
 
@@ -46,9 +47,9 @@ struct dnsbl {
 
 /* What is asked about: the client address or a domain. */
 struct dnsbl_item {
-	const char	*name;		/* as shown in options */
-	const char	*label;		/* reversed address, or the domain */
-	bool		 ip;		/* the client address */
+	const char	*name;		/* as shown in options; the domain itself */
+	bool		 ip;		/* the client address, which is addr */
+	struct rep_ip	 addr;
 	bool		 url, sender;	/* where a domain was found */
 };
 
@@ -184,7 +185,7 @@ dnsbl_add_domain(struct dnsbl_item *items, size_t *n, size_t max, const char *do
 			return;
 		}
 	if (*n < max && strchr(domain, '.') != NULL)
-		items[(*n)++] = (struct dnsbl_item){ domain, domain, false, url, !url };
+		items[(*n)++] = (struct dnsbl_item){ .name = domain, .url = url, .sender = !url };
 }
 
 /* The client address (when some zone takes addresses and it may be asked
@@ -197,13 +198,12 @@ dnsbl_items(const struct dnsbl *d, struct mg_task *t, struct dnsbl_item *items, 
 	char addr[REP_ADDR_MAX + 1];
 	struct rep_ip ip;
 	size_t n = 0, cap;
-	char *rev;
 
 	if (d->any_ip && t->env != NULL && !t->env->outbound &&
 	    rep_ip_parse(t->env->client_ip, &ip) == 0 &&
-	    (d->check_private || !rep_ip_private(&ip)) &&
-	    (rev = mg_arena_alloc(t->arena, 80)) != NULL && rep_ip_reverse(&ip, rev, 80) == 0)
-		items[n++] = (struct dnsbl_item){ t->env->client_ip, rev, true, false, false };
+	    (d->check_private || !rep_ip_private(&ip)))
+		items[n++] = (struct dnsbl_item){ .name = t->env->client_ip, .ip = true,
+			.addr = ip };
 	if (!d->any_domain)
 		return n;
 	cap = n + d->max_domains;
@@ -277,6 +277,7 @@ static int
 dnsbl_answer(struct mg_task *t, const struct dnsbl_zone *z, const char *item,
     const struct dns_lookup *q)
 {
+	char what[32];
 	int rc = 0;
 
 	if (q->err == -MG_ETIMEOUT)
@@ -285,9 +286,12 @@ dnsbl_answer(struct mg_task *t, const struct dnsbl_zone *z, const char *item,
 		return dnsbl_note(t, z, item, mg_strerror(q->err));
 	if (q->rcode == DNS_RCODE_NXDOMAIN)
 		return 0;
-	if (q->rcode != DNS_RCODE_NOERROR)
-		return dnsbl_note(t, z, item,
-		    q->rcode == DNS_RCODE_SERVFAIL ? "servfail" : "rcode");
+	if (q->rcode == DNS_RCODE_SERVFAIL)
+		return dnsbl_note(t, z, item, "servfail");
+	if (q->rcode != DNS_RCODE_NOERROR) {
+		snprintf(what, sizeof(what), "rcode %d", q->rcode);
+		return dnsbl_note(t, z, item, what);
+	}
 	for (size_t i = 0; i < q->nrr && rc == 0; i++) {
 		const uint8_t *p = q->rr[i].ptr;
 		if (q->rr[i].len == 4)
@@ -297,30 +301,46 @@ dnsbl_answer(struct mg_task *t, const struct dnsbl_zone *z, const char *item,
 	return rc;
 }
 
-/* Pairs each zone with the items it takes, as lookups in one batch. */
-static size_t
-dnsbl_queries(const struct dnsbl *d, struct mg_task *t, const struct dnsbl_item *items,
-    size_t nitems, struct dns_lookup *q, uint32_t *pair)
+/* The query name of item in zone: the reversed address or the domain,
+ * then the zone. 0, or -MG_ELIMIT past DNSBL_NAME_MAX. */
+static int
+dnsbl_name(const struct dnsbl_item *it, const struct dnsbl_zone *z, char *out, size_t outlen)
 {
-	size_t n = 0;
+	int n;
 
+	if (it->ip)
+		return dns_reverse_name(it->addr.family, it->addr.addr, z->zone, out, outlen);
+	n = snprintf(out, outlen, "%s.%s", it->name, z->zone);
+	return n > 0 && (size_t)n < outlen ? 0 : -MG_ELIMIT;
+}
+
+/* Pairs each zone with the items it takes, as *n lookups in one batch
+ * (pair: zone << 16 | item; at most CONF_REP_MAX_ZONES zones and 1 +
+ * max_domains + 2 items). 0 or -MG_ENOMEM. */
+static int
+dnsbl_queries(const struct dnsbl *d, struct mg_task *t, const struct dnsbl_item *items,
+    size_t nitems, struct dns_lookup *q, uint32_t *pair, size_t *n)
+{
+	char name[DNSBL_NAME_MAX + 1];
+
+	*n = 0;
 	for (size_t z = 0; z < d->nzones; z++) {
 		const struct dnsbl_zone *zone = &d->zones[z];
 		for (size_t i = 0; i < nitems; i++) {
 			const struct dnsbl_item *it = &items[i];
-			size_t len = strlen(it->label) + 1 + strlen(zone->zone);
-			char *name;
 
 			if ((zone->type == CONF_ZONE_IP) != it->ip ||
-			    (!it->ip && !it->url && !zone->sender) || len > DNSBL_NAME_MAX ||
-			    (name = mg_arena_alloc(t->arena, len + 1)) == NULL)
+			    (!it->ip && !it->url && !zone->sender) ||
+			    dnsbl_name(it, zone, name, sizeof(name)) < 0)
 				continue;
-			snprintf(name, len + 1, "%s.%s", it->label, zone->zone);
-			q[n] = (struct dns_lookup){ .name = name, .type = DNS_TYPE_A };
-			pair[n++] = (uint32_t)(z << 16 | i);
+			q[*n] = (struct dns_lookup){ .type = DNS_TYPE_A,
+				.name = mg_arena_strndup(t->arena, name, strlen(name)) };
+			if (q[*n].name == NULL)
+				return -MG_ENOMEM;
+			pair[(*n)++] = (uint32_t)(z << 16 | i);
 		}
 	}
-	return n;
+	return 0;
 }
 
 static int
@@ -342,8 +362,8 @@ dnsbl_scan(void *state, struct mg_task *t)
 	if ((q = mg_arena_alloc(t->arena, nitems * d->nzones * sizeof(*q))) == NULL ||
 	    (pair = mg_arena_alloc(t->arena, nitems * d->nzones * sizeof(*pair))) == NULL)
 		return -MG_ENOMEM;
-	if ((n = dnsbl_queries(d, t, items, nitems, q, pair)) == 0)
-		return 0;
+	if ((rc = dnsbl_queries(d, t, items, nitems, q, pair, &n)) < 0 || n == 0)
+		return rc;
 	if ((rc = mg_task_dns(t, q, n)) == -MG_ENOENT)
 		return 0;	/* network checks are off */
 	for (size_t i = 0; i < n && rc == 0; i++)

@@ -5,7 +5,6 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 
 #include "checks/lists.h"
 #include "core/err.h"

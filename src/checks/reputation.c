@@ -93,18 +93,21 @@ rep_state_path(const struct mg_conf *conf)
 	return path;
 }
 
+/* Opens the state; a file that cannot be used falls back to memory only.
+ * 0, or the error with the reason in err. */
 static int
-rep_open_kv(struct reputation *r, const struct mg_conf *conf)
+rep_open_kv(struct reputation *r, const struct mg_conf *conf, char *err, size_t errlen)
 {
 	const struct conf_reputation *c = &conf->engine.reputation;
-	char *path = rep_state_path(conf), err[512];
-	struct kv_local_opts o = { path, c->writer, c->history.save_interval,
-		(size_t)c->history.max_memory << 20, NULL };
+	char *path = rep_state_path(conf);
+	struct kv_local_opts o = { .path = path, .writable = c->writer,
+		.save_interval = c->history.save_interval,
+		.max_bytes = (size_t)c->history.max_memory << 20 };
 
-	if ((r->kv = kv_local_open(&o, err, sizeof(err))) == NULL && path != NULL) {
+	if ((r->kv = kv_local_open(&o, err, errlen)) == NULL && path != NULL) {
 		log_warn("reputation state path=%s status=memory-only reason=\"%s\"", path, err);
 		o.path = NULL;
-		r->kv = kv_local_open(&o, err, sizeof(err));
+		r->kv = kv_local_open(&o, err, errlen);
 	}
 	free(path);
 	return r->kv != NULL ? 0 : -MG_ENOMEM;
@@ -131,7 +134,7 @@ rep_init(const struct mg_conf *conf, void **state, char *err, size_t errlen)
 		memcpy(r->trusted, conf->trusted, conf->ntrusted * sizeof(*r->trusted));
 		r->ntrusted = conf->ntrusted;
 	}
-	if (c->history.enabled && rep_open_kv(r, conf) < 0) {
+	if (c->history.enabled && rep_open_kv(r, conf, err, errlen) < 0) {
 		rep_fini(r);
 		return -MG_ENOMEM;
 	}
@@ -166,7 +169,7 @@ rep_key_ip(const struct reputation *r, const struct mg_task *t, struct rep_keys 
 	    (!r->check_private && rep_ip_private(&ip)))
 		return;
 	for (size_t i = 0; i < r->ntrusted; i++)
-		if (rep_ip_in(&ip, r->trusted[i].addr, r->trusted[i].family, r->trusted[i].prefix))
+		if (conf_net_contains(&r->trusted[i], ip.family, ip.addr))
 			return;
 	rep_ip_network(&ip, k->ip, sizeof(k->ip));
 }

@@ -39,6 +39,22 @@ dkim_usage(void)
 	return 2;
 }
 
+/* A name engine.dkim.sign accepts: DKIM's syntax without '_' (RFC 6376
+ * sub-domain labels, as the configuration checks them). */
+static bool
+keygen_name_ok(const char *s)
+{
+	return dkim_name_valid(s) && strchr(s, '_') == NULL;
+}
+
+static int
+keygen_bad_name(const char *s)
+{
+	fprintf(stderr, "mailgate dkim keygen: '%s' is not a valid domain or selector "
+	    "(letters, digits, '-' and dots; a selector at most 63 bytes)\n", s);
+	return 2;
+}
+
 static int
 keygen_args(int argc, char **argv, struct keygen *k)
 {
@@ -59,7 +75,11 @@ keygen_args(int argc, char **argv, struct keygen *k)
 	optind = 0;
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (ch) {
-		case 's': snprintf(k->selector, sizeof(k->selector), "%s", optarg); break;
+		case 's':
+			if (strlen(optarg) >= sizeof(k->selector))
+				return keygen_bad_name(optarg);
+			memcpy(k->selector, optarg, strlen(optarg) + 1);
+			break;
 		case 'o': k->out = optarg; break;
 		case 't':
 			if (strcmp(optarg, "rsa") != 0 && strcmp(optarg, "ed25519") != 0)
@@ -81,12 +101,10 @@ keygen_args(int argc, char **argv, struct keygen *k)
 	if (optind + 1 != argc)
 		return dkim_usage();
 	k->domain = argv[optind];
-	if (!dkim_name_valid(k->domain) || strchr(k->domain, '.') == NULL ||
-	    !dkim_name_valid(k->selector) || strlen(k->selector) > 63) {
-		fprintf(stderr, "mailgate dkim keygen: '%s' or '%s' is not a valid domain or "
-		    "selector\n", k->domain, k->selector);
-		return 2;
-	}
+	if (!keygen_name_ok(k->domain) || strchr(k->domain, '.') == NULL)
+		return keygen_bad_name(k->domain);
+	if (!keygen_name_ok(k->selector))
+		return keygen_bad_name(k->selector);
 	if (k->out == NULL) {
 		snprintf(k->outbuf, sizeof(k->outbuf), "%s.key", k->domain);
 		k->out = k->outbuf;
@@ -108,6 +126,7 @@ key_write(const char *path, EVP_PKEY *pk)
 		return -1;
 	}
 	if ((f = fdopen(fd, "w")) == NULL) {
+		fprintf(stderr, "mailgate dkim keygen: %s: %s\n", path, strerror(errno));
 		close(fd);
 		unlink(path);
 		return -1;

@@ -297,10 +297,13 @@ eval_run(const struct train_list *train, const struct train_list *test,
 		fprintf(stderr, "mailgate eval: %s\n", why);
 		goto out;
 	}
-	if ((conf = train_conf(bayes)) == NULL ||
-	    (conf->engine.model.path = strdup(paths->model)) == NULL ||
-	    (r.res = calloc(test->n, sizeof(*r.res))) == NULL)
+	if ((conf = train_conf(bayes)) == NULL)	/* the reason is printed */
 		goto out;
+	if ((conf->engine.model.path = strdup(paths->model)) == NULL ||
+	    (r.res = calloc(test->n, sizeof(*r.res))) == NULL) {
+		fprintf(stderr, "mailgate eval: out of memory\n");
+		goto out;
+	}
 	if ((r.e = mg_engine_open(conf, &err)) == NULL) {
 		fprintf(stderr, "mailgate eval: %s\n", err.text);
 		goto out;

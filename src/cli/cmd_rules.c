@@ -182,7 +182,8 @@ list_read(struct list *l, const char *arg)
 		char *tab = strchr(line, '\t'), *lab = tab ? tab + 1 : NULL;
 		enum label k = LABEL_COUNT;
 		for (int i = 0; lab && i < LABEL_COUNT; i++)
-			if (strncmp(lab, label_names[i], strlen(label_names[i])) == 0)
+			if (strncmp(lab, label_names[i], strlen(label_names[i])) == 0 &&
+			    strchr("\t\r\n", lab[strlen(label_names[i])]) != NULL)
 				k = (enum label)i;
 		if (k == LABEL_COUNT || list_add(l, line, (size_t)(tab - line), k) < 0) {
 			fprintf(stderr, "mailgate rules: %s: bad line: %s", arg, line);
@@ -223,12 +224,11 @@ stats_one(struct stats_run *r, size_t k)
 	char err[256];
 	enum label lb = r->list->labels[k];
 
-	if (cli_file_map(r->list->paths[k], &f, err, sizeof(err)) < 0 ||
-	    mg_scan(r->engine, NULL, f.data, f.len, &res) < 0) {
-		pthread_mutex_lock(&r->lock);
-		r->errors++;
-		pthread_mutex_unlock(&r->lock);
-		return;
+	if (cli_file_map(r->list->paths[k], &f, err, sizeof(err)) < 0)
+		goto fail;
+	if (mg_scan(r->engine, NULL, f.data, f.len, &res) < 0) {
+		cli_file_unmap(&f);
+		goto fail;
 	}
 	pthread_mutex_lock(&r->lock);
 	r->total[lb]++;
@@ -243,6 +243,11 @@ stats_one(struct stats_run *r, size_t k)
 	pthread_mutex_unlock(&r->lock);
 	mg_result_clear(&res);
 	cli_file_unmap(&f);
+	return;
+fail:
+	pthread_mutex_lock(&r->lock);
+	r->errors++;
+	pthread_mutex_unlock(&r->lock);
 }
 
 static void *

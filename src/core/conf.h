@@ -182,5 +182,7 @@ void	conf_engine_free(struct conf_engine *);
  * domain is not protected. */
 const struct conf_route *conf_route_for(const struct mg_conf *, const char *domain, size_t len);
 bool	conf_is_trusted(const struct mg_conf *, const struct sockaddr *);
+/* Whether addr (4 or 16 bytes by family) is in the network n. */
+bool	conf_net_contains(const struct conf_network *n, int family, const uint8_t *addr);
 
 #endif

@@ -382,12 +382,12 @@ conf_parse_cidr(const char *s, struct conf_network *out)
 	return 0;
 }
 
-static bool
-net_contains(const struct conf_network *n, const uint8_t *a)
+bool
+conf_net_contains(const struct conf_network *n, int family, const uint8_t *a)
 {
 	unsigned full = n->prefix / 8, rest = n->prefix % 8;
 
-	if (memcmp(n->addr, a, full) != 0)
+	if (n->family != family || memcmp(n->addr, a, full) != 0)
 		return false;
 	if (rest == 0)
 		return true;
@@ -414,7 +414,7 @@ conf_is_trusted(const struct mg_conf *c, const struct sockaddr *sa)
 		return false;
 	}
 	for (size_t i = 0; i < c->ntrusted; i++)
-		if (c->trusted[i].family == family && net_contains(&c->trusted[i], a))
+		if (conf_net_contains(&c->trusted[i], family, a))
 			return true;
 	return false;
 }

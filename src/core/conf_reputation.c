@@ -196,6 +196,10 @@ rep_zone_symbols(struct conf_ctx *cx, const config_setting_t *s, struct conf_zon
 	if (rep_name_add(cx, ns, sym, z->symbol) < 0)
 		return -1;
 	len = strlen(z->symbol);
+	if (len + strlen("_FAIL") > CONF_REP_SYMBOL_MAX)
+		return conf_fail(cx, sym, "symbol '%s': at most %d characters for a zone, "
+		    "whose %s_FAIL must fit in %d", z->symbol,
+		    CONF_REP_SYMBOL_MAX - (int)strlen("_FAIL"), z->symbol, CONF_REP_SYMBOL_MAX);
 	if ((z->fail_symbol = malloc(len + sizeof("_FAIL"))) == NULL)
 		return conf_fail(cx, NULL, "out of memory");
 	memcpy(z->fail_symbol, z->symbol, len);

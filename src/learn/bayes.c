@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "core/err.h"
+#include "core/log.h"
 #include "learn/bayes_int.h"
 
 #define ROBINSON_S	0.45	/* strength of the prior x against the evidence */
@@ -137,6 +138,8 @@ bayes_learn(struct bayes *b, const struct mime_msg *m, bool spam, bool unlearn)
 	if ((rc = bayes_writer_begin(b, err, sizeof(err))) == 0) {
 		rc = learn_locked(b, &f, bayes_digest(m), spam, unlearn);
 		bayes_writer_end(b);
+	} else {
+		log_warn("bayes learn failed reason=\"%s\"", err);
 	}
 	bayes_features_clear(&f);
 	return rc;
@@ -217,11 +220,13 @@ combine(const double *f, size_t n, uint32_t *used)
 	return (1.0 + spam - ham) / 2.0;
 }
 
-/* The f of every significant feature of f into out; how many. */
+/* The f of every significant feature of f into out; how many. nspam and
+ * nham are the counts the caller checked for zero: a writer may change
+ * the header's meanwhile. */
 static size_t
-classify_tokens(const struct bayes_map *m, const struct bayes_features *f, double *out)
+classify_tokens(const struct bayes_map *m, const struct bayes_features *f, uint32_t nspam,
+    uint32_t nham, double *out)
 {
-	uint32_t nspam = atomic_load(&m->h->nspam), nham = atomic_load(&m->h->nham);
 	size_t n = 0;
 
 	for (size_t i = 0; i < f->n; i++) {
@@ -262,7 +267,7 @@ bayes_classify(const struct bayes *cb, const struct mime_msg *m, struct bayes_re
 	if (f.n > 0 && (fv = malloc(f.n * sizeof(*fv))) == NULL)
 		rc = -MG_ENOMEM;
 	else if (f.n > 0)
-		r->prob = combine(fv, classify_tokens(map, &f, fv), &r->ntokens);
+		r->prob = combine(fv, classify_tokens(map, &f, nspam, nham, fv), &r->ntokens);
 	free(fv);
 	bayes_features_clear(&f);
 out:
@@ -278,8 +283,10 @@ bayes_expire(struct bayes *b, uint32_t today)
 
 	if (!b->writable)
 		return -MG_EINVAL;
-	if ((rc = bayes_writer_begin(b, err, sizeof(err))) < 0)
+	if ((rc = bayes_writer_begin(b, err, sizeof(err))) < 0) {
+		log_warn("bayes expire failed reason=\"%s\"", err);
 		return rc;
+	}
 	rc = bayes_rehash(b, 0, 0, today != 0 ? today : bayes_day_now(), true);
 	bayes_writer_end(b);
 	return rc;

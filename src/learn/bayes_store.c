@@ -178,7 +178,11 @@ store_new(const char *path, uint32_t capacity, uint32_t dedup_capacity, mode_t m
 	uint8_t *base;
 	int fd;
 
-	snprintf(tmp, tmplen, "%s.new.%ld", path, (long)getpid());
+	/* a cut name could be another file (the store itself): unlinked below */
+	if ((size_t)snprintf(tmp, tmplen, "%s.new.%ld", path, (long)getpid()) >= tmplen) {
+		snprintf(err, errlen, "%s: path too long", path);
+		return -MG_EIO;
+	}
 	unlink(tmp);
 	if ((fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, mode)) == -1) {
 		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
@@ -377,12 +381,16 @@ slot_find(const struct bayes_map *m, uint64_t hash)
 	return NULL;
 }
 
+/* The key is checked again: a slot slot_find found empty may have been
+ * filled with another token since, by a writer in another process. */
 uint32_t
 bayes_slot_counts(const struct bayes_map *m, uint64_t hash)
 {
 	const struct bayes_slot *s = slot_find(m, hash);
 
-	if (s == NULL || atomic_load_explicit(&s->key_lo, memory_order_relaxed) == 0)
+	if (s == NULL ||
+	    atomic_load_explicit(&s->key_lo, memory_order_acquire) != key_lo(hash) ||
+	    atomic_load_explicit(&s->hi_day, memory_order_relaxed) >> 16 != key_hi(hash))
 		return 0;
 	return atomic_load_explicit(&s->counts, memory_order_relaxed);
 }
@@ -583,12 +591,16 @@ plan_dedup(const struct bayes_map *m, uint32_t need, struct rehash_plan *p)
 	return 0;
 }
 
+/* Copies what p keeps. Pruning stops at totals of HIST_MAX - 1, so more
+ * tokens than the new table takes may be kept (max_tokens lowered under a
+ * store of frequent tokens): it is filled to its load limit, the rest go. */
 static void
 rehash_copy(const struct rehash_plan *p, const struct bayes_map *from, struct bayes_map *to)
 {
 	uint32_t nt = 0, nd = 0, mask = to->h->dedup_capacity - 1;
+	uint64_t room = (uint64_t)to->h->capacity * BAYES_LOAD_NUM / BAYES_LOAD_DEN;
 
-	for (uint32_t i = 0; i < from->h->capacity; i++) {
+	for (uint32_t i = 0; i < from->h->capacity && nt < room; i++) {
 		const struct bayes_slot *s = &from->slots[i];
 		uint32_t lo = atomic_load_explicit(&s->key_lo, memory_order_relaxed);
 		uint32_t hd = atomic_load_explicit(&s->hi_day, memory_order_relaxed);

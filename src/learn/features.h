@@ -1,7 +1,7 @@
 /* The trained model's view of a parsed message: a sparse vector of hashed
  * features (XXH3, signed hashing trick) from the shared tokens (word
  * unigrams and bigrams per source, character 4-grams of the subject and of
- * the first KB of text) and from the message's structure (header names,
+ * the first char_bytes of text) and from the message's structure (header names,
  * body shape, URL, image and attachment counts, Date and sender
  * anomalies). docs/accuracy.md lists them. */
 #ifndef MG_LEARN_FEATURES_H

@@ -67,6 +67,15 @@ symbol_cmp(const void *a, const void *b)
 	return strcmp(((const struct model_symbol *)a)->name, ((const struct model_symbol *)b)->name);
 }
 
+bool
+model_symbol_name_ok(const char *name)
+{
+	size_t n = strlen(name);
+
+	return n > 0 && n < MODEL_NAME_MAX &&
+	    strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") == n;
+}
+
 const struct model_symbol *
 model_symbol_find(const struct model *m, const char *name)
 {
@@ -257,7 +266,7 @@ decode_symbols(struct rd *r, struct model *m)
 			return "truncated or bad symbol name";
 		memcpy(s->name, name, *len);
 		s->name[*len] = '\0';
-		if (strspn(s->name, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") != *len)
+		if (!model_symbol_name_ok(s->name))
 			return "bad symbol name";
 		s->weight = get_f32(r);
 		s->count = get_u32(r);

@@ -50,6 +50,9 @@ int	model_save(const struct model *m, const char *path, char *err, size_t errlen
 
 /* bias + w . x: the logit of the text and structure part. */
 double	model_text_logit(const struct model *, const struct feat_vec *);
+/* Whether a symbol's name can be stored in a model file: 1 to
+ * MODEL_NAME_MAX - 1 bytes of A-Z, 0-9 and '_'. */
+bool	model_symbol_name_ok(const char *name);
 /* The learned symbol called name, or NULL. */
 const struct model_symbol *model_symbol_find(const struct model *, const char *name);
 

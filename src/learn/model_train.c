@@ -251,9 +251,10 @@ cmp_named(const void *a, const void *b)
 #define CONSTANT_SHARE	0.99
 
 /* The symbols that fired on at least min_symbol_count examples (and not
- * on nearly all of them): coord[id] is the coordinate of a selected one
- * (dim + 1 + its rank by name) or -1, byrank[j] the j-th, sign[j] its
- * weight's sign, count[id] how often each fired. */
+ * on nearly all of them) whose names a model file can hold: coord[id] is
+ * the coordinate of a selected one (dim + 1 + its rank by name) or -1,
+ * byrank[j] the j-th, sign[j] its weight's sign, count[id] how often
+ * each fired. */
 struct symsel {
 	int32_t		*coord;
 	uint32_t	*count;
@@ -291,7 +292,7 @@ select_symbols(const struct model_train_params *p, const struct model_example *e
 		ss->coord[id] = -1;
 		if (ss->count[id] >= p->min_symbol_count && ss->count[id] > 0 &&
 		    (double)ss->count[id] <= CONSTANT_SHARE * (double)n &&
-		    strlen(names[id].name) < MODEL_NAME_MAX)
+		    model_symbol_name_ok(names[id].name))
 			ss->byrank[ss->nsel++] = (struct named){ names[id].name, (uint32_t)id,
 				(int8_t)(names[id].sign > 0 ? 1 : names[id].sign < 0 ? -1 : 0) };
 	}

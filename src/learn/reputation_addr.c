@@ -5,19 +5,14 @@
 #include <strings.h>
 #include <sys/socket.h>
 
+#include "core/conf.h"
 #include "core/err.h"
 #include "learn/reputation_addr.h"
 #include "mime/url.h"
 
-struct rep_range {
-	int		 family;
-	uint8_t		 addr[16];
-	unsigned	 prefix;
-};
-
 #define V4(a, b, c, d, p)	{ AF_INET, { a, b, c, d }, p }
 
-static const struct rep_range private_ranges[] = {
+static const struct conf_network private_ranges[] = {
 	V4(0, 0, 0, 0, 8), V4(10, 0, 0, 0, 8), V4(100, 64, 0, 0, 10), V4(127, 0, 0, 0, 8),
 	V4(169, 254, 0, 0, 16), V4(172, 16, 0, 0, 12), V4(192, 0, 0, 0, 24),
 	V4(192, 0, 2, 0, 24), V4(192, 168, 0, 0, 16), V4(198, 18, 0, 0, 15),
@@ -66,47 +61,13 @@ rep_ip_parse(const char *s, struct rep_ip *out)
 }
 
 bool
-rep_ip_in(const struct rep_ip *ip, const uint8_t *net, int family, unsigned prefix)
-{
-	unsigned full = prefix / 8, rest = prefix % 8;
-
-	if (ip->family != family || memcmp(ip->addr, net, full) != 0)
-		return false;
-	return rest == 0 || ((ip->addr[full] ^ net[full]) & (uint8_t)(0xff << (8 - rest))) == 0;
-}
-
-bool
 rep_ip_private(const struct rep_ip *ip)
 {
 	for (size_t i = 0; i < sizeof(private_ranges) / sizeof(private_ranges[0]); i++) {
-		const struct rep_range *r = &private_ranges[i];
-		if (rep_ip_in(ip, r->addr, r->family, r->prefix))
+		if (conf_net_contains(&private_ranges[i], ip->family, ip->addr))
 			return true;
 	}
 	return false;
-}
-
-int
-rep_ip_reverse(const struct rep_ip *ip, char *out, size_t outlen)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t o = 0;
-
-	if (ip->family == AF_INET) {
-		int n = snprintf(out, outlen, "%u.%u.%u.%u", ip->addr[3], ip->addr[2],
-		    ip->addr[1], ip->addr[0]);
-		return n > 0 && (size_t)n < outlen ? 0 : -MG_ELIMIT;
-	}
-	if (outlen < 64)
-		return -MG_ELIMIT;
-	for (int i = 15; i >= 0; i--) {
-		out[o++] = hex[ip->addr[i] & 0xf];
-		out[o++] = '.';
-		out[o++] = hex[ip->addr[i] >> 4];
-		out[o++] = '.';
-	}
-	out[o - 1] = '\0';
-	return 0;
 }
 
 int

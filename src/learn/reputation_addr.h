@@ -1,7 +1,8 @@
 /* Addresses and names as the reputation checks see them: client IPs
- * (parsed, private or not, reversed for DNS list queries, cut to the /24 or
- * /64 a reputation is kept for), the domain of a mail address, the address
- * of the From header, and registrable domains (Public Suffix List). */
+ * (parsed, private or not, cut to the /24 or /64 a reputation is kept for;
+ * net/dns_rr.h reverses them for DNS lists), the domain of a mail address,
+ * the address of the From header, and registrable domains (Public Suffix
+ * List). */
 #ifndef MG_LEARN_REPUTATION_ADDR_H
 #define MG_LEARN_REPUTATION_ADDR_H
 
@@ -25,13 +26,8 @@ int	rep_ip_parse(const char *s, struct rep_ip *out);
 /* Loopback, private, link-local, shared, documentation, multicast and
  * reserved ranges: addresses no public DNS list or reputation applies to. */
 bool	rep_ip_private(const struct rep_ip *);
-/* The DNS list query label: "1.2.0.192" for 192.0.2.1, 32 nibbles for IPv6.
- * 0 or -MG_ELIMIT when out is too small (73 bytes are always enough). */
-int	rep_ip_reverse(const struct rep_ip *, char *out, size_t outlen);
 /* The network a reputation is kept for: "192.0.2.0/24", "2001:db8:1:2::/64". */
 int	rep_ip_network(const struct rep_ip *, char *out, size_t outlen);
-/* Whether ip is in the first prefix bits of net (same family). */
-bool	rep_ip_in(const struct rep_ip *ip, const uint8_t *net, int family, unsigned prefix);
 
 /* addr ("user@example.org", "<user@Example.org>") lower-cased into out
  * without brackets; its domain is what follows the last '@'. 0, or

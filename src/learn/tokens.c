@@ -453,9 +453,10 @@ walk_date_shape(struct walk *w, const struct mime_msg *m)
 	emit_whole(w, shape, n);
 }
 
-/* The local part of a Message-ID as runs of classes: digits "9", hex
- * "x", letters "a", other alphanumerics "z", punctuation kept -- what
- * the software that made it looks like ("9.9.a" qmail, "x$x$x" Outlook). */
+/* The local part of a Message-ID as runs of classes: digits "9", digits
+ * with hex letters "x", letters "a", digits with other letters "z",
+ * punctuation kept -- what the software that made it looks like ("9.9.a"
+ * qmail, "x$x$x" Outlook). */
 static void
 walk_id_shape(struct walk *w, const struct mime_msg *m)
 {
@@ -468,14 +469,14 @@ walk_id_shape(struct walk *w, const struct mime_msg *m)
 	if (*v == '<')
 		v++;
 	while (v < at && n < sizeof(shape) - 1) {
-		bool digit = false, hexa = false, letter = false, other = false;
+		bool digit = false, hexa = false, letter = false, run = false;
 		for (; v < at && isalnum((unsigned char)*v); v++) {
 			digit |= isdigit((unsigned char)*v) != 0;
 			hexa |= strchr("abcdefABCDEF", *v) != NULL;
 			letter |= isalpha((unsigned char)*v) && !strchr("abcdefABCDEF", *v);
-			other = true;
+			run = true;
 		}
-		if (other)
+		if (run)
 			shape[n++] = letter ? (digit ? 'z' : 'a') : hexa && digit ? 'x' : digit ? '9' : 'a';
 		if (v < at && n < sizeof(shape) - 1)
 			shape[n++] = shape_punct(*v++);

@@ -160,7 +160,8 @@ sort_rules(const void *a, const void *b, void *arg)
 
 	if (c != 0)
 		return c;
-	return *(const unsigned *)a < *(const unsigned *)b ? -1 : 1;
+	return (*(const unsigned *)a > *(const unsigned *)b) -
+	    (*(const unsigned *)a < *(const unsigned *)b);
 }
 
 static bool

@@ -37,6 +37,15 @@ letters(const char *s, size_t len)
 	return n;
 }
 
+/* The decoded value of the top-level field name, or NULL. */
+static const char *
+field_value(const struct mime_msg *m, const char *name)
+{
+	const struct mime_header *h = mime_header_find(m->root, name);
+
+	return h != NULL ? h->value : NULL;
+}
+
 static const char *opt(struct mg_arena *, const char *, ...)
     __attribute__((format(printf, 2, 3)));
 
@@ -142,10 +151,10 @@ eval_image_bytes_at_least(const struct mime_msg *m, long arg, const struct rules
 static bool
 date_offset(const struct mime_msg *m, const struct rules_env *env, long *secs)
 {
-	const struct mime_header *h = mime_header_find(m->root, "date");
+	const char *v = field_value(m, "date");
 	time_t date, ref = env->now;
 
-	if (h == NULL || !received_date_parse(h->value, strlen(h->value), &date))
+	if (v == NULL || !received_date_parse(v, strlen(v), &date))
 		return false;
 	for (size_t i = 0; m->received != NULL && i < m->received->nhops; i++) {
 		if (m->received->hops[i].time != 0) {
@@ -186,14 +195,14 @@ static bool
 eval_date_invalid(const struct mime_msg *m, long arg, const struct rules_env *env,
     struct mg_arena *a, const char **option)
 {
-	const struct mime_header *h = mime_header_find(m->root, "date");
+	const char *v = field_value(m, "date");
 	time_t t;
 
 	(void)arg;
 	(void)env;
 	(void)a;
 	(void)option;
-	return h != NULL && !received_date_parse(h->value, strlen(h->value), &t);
+	return v != NULL && !received_date_parse(v, strlen(v), &t);
 }
 
 /* At least arg percent of the subject's letters (at least a dozen) are
@@ -202,13 +211,13 @@ static bool
 eval_subject_caps_percent(const struct mime_msg *m, long arg, const struct rules_env *env,
     struct mg_arena *a, const char **option)
 {
-	const struct mime_header *h = mime_header_find(m->root, "subject");
+	const char *v = field_value(m, "subject");
 	long upper = 0, lower = 0;
 
 	(void)env;
-	if (h == NULL)
+	if (v == NULL)
 		return false;
-	for (const char *s = h->value; *s != '\0'; s++) {
+	for (const char *s = v; *s != '\0'; s++) {
 		upper += *s >= 'A' && *s <= 'Z';
 		lower += *s >= 'a' && *s <= 'z';
 	}

@@ -179,6 +179,11 @@ read_file(const char *path, char **out, size_t *len, char *err, size_t errlen)
 			close(fd);
 		return -MG_EIO;
 	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		snprintf(err, errlen, "%s: not a regular file", path);
+		return -MG_EINVAL;
+	}
 	if (st.st_size > RULES_FILE_MAX) {
 		close(fd);
 		snprintf(err, errlen, "%s: larger than %u bytes", path, RULES_FILE_MAX);
@@ -186,14 +191,21 @@ read_file(const char *path, char **out, size_t *len, char *err, size_t errlen)
 	}
 	if ((*out = malloc((size_t)st.st_size + 1)) == NULL) {
 		close(fd);
+		snprintf(err, errlen, "%s: out of memory", path);
 		return -MG_ENOMEM;
 	}
 	for (*len = 0; *len < (size_t)st.st_size; *len += (size_t)got) {
-		if ((got = read(fd, *out + *len, (size_t)st.st_size - *len)) <= 0) {
-			if (got == -1 && errno == EINTR)
-				continue;
-			break;
+		if ((got = read(fd, *out + *len, (size_t)st.st_size - *len)) > 0)
+			continue;
+		if (got == -1 && errno == EINTR) {
+			got = 0;
+			continue;
 		}
+		/* a short file would parse as a shorter set of rules: refuse it */
+		snprintf(err, errlen, "%s: cannot read: %s", path,
+		    got == 0 ? "file shrank while reading" : strerror(errno));
+		close(fd);
+		return -MG_EIO;
 	}
 	close(fd);
 	return 0;
@@ -240,6 +252,8 @@ list_dir(const char *dir, char ***names, size_t *n, char *err, size_t errlen)
 			(*n)++;
 	}
 	closedir(d);
+	if (rc == -MG_ENOMEM)
+		snprintf(err, errlen, "%s: out of memory", dir);
 	if (*n > 1)
 		qsort(*names, *n, sizeof(**names), name_order);
 	return rc;

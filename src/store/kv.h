@@ -32,14 +32,17 @@ struct kv_ops {
 	 * small (*vlen says how much is needed). */
 	int	(*get)(struct kv *, const char *key, size_t klen, void *val, size_t cap,
 		    size_t *vlen);
-	/* SET key val [EX ttl] */
+	/* SET key val [EX ttl]; -MG_ELIMIT for an empty key or one past
+	 * KV_KEY_MAX, a value past KV_VALUE_MAX (also for incr*). */
 	int	(*put)(struct kv *, const char *key, size_t klen, const void *val, size_t vlen,
 		    uint32_t ttl);
 	/* INCRBY key delta, then EXPIRE key ttl (when ttl > 0); *out (may be
 	 * NULL) gets the new value; -MG_EPROTO when the value is not an integer. */
 	int	(*incr)(struct kv *, const char *key, size_t klen, int64_t delta, uint32_t ttl,
 		    int64_t *out);
-	/* INCRBYFLOAT key delta, then EXPIRE key ttl (when ttl > 0). */
+	/* INCRBYFLOAT key delta, then EXPIRE key ttl (when ttl > 0);
+	 * -MG_EPROTO when the value is not a number or the sum is not
+	 * finite, -MG_EINVAL when delta is not. */
 	int	(*incr_float)(struct kv *, const char *key, size_t klen, double delta,
 		    uint32_t ttl, double *out);
 	/* DEL key: 0, or -MG_ENOENT when it was absent. */
@@ -132,8 +135,9 @@ struct kv_local_opts {
 	const char	*path;		/* snapshot file; NULL = memory only */
 	bool		 writable;	/* save snapshots (at close, every save_interval) */
 	uint32_t	 save_interval;	/* seconds; 0 = at close and kv_save only */
-	size_t		 max_bytes;	/* memory ceiling: past it the keys closest to
-					 * expiry are evicted (Redis volatile-ttl) */
+	size_t		 max_bytes;	/* memory ceiling, 0 = none: past it, of a
+					 * sample of keys the one closest to expiry
+					 * is evicted, keys without one last */
 	time_t		(*clock)(void);	/* NULL = time(); tests inject one */
 };
 

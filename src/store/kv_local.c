@@ -245,11 +245,11 @@ kv_expiry(const struct kv_local *kl, uint32_t ttl)
 	return ttl ? kv_now(kl) + (time_t)ttl : 0;
 }
 
+/* SET with an absolute expiry (0 = none): put, and the snapshot loader. */
 static int
-kv_local_put(struct kv *kv, const char *key, size_t klen, const void *val, size_t vlen,
-    uint32_t ttl)
+kv_local_set(struct kv_local *kl, const char *key, size_t klen, const void *val, size_t vlen,
+    time_t expires)
 {
-	struct kv_local *kl = kv_local_of(kv);
 	uint64_t h = kv_hash(kl, key, klen);
 	struct kv_stripe *st = kv_stripe_of(kl, h);
 	int rc;
@@ -258,9 +258,18 @@ kv_local_put(struct kv *kv, const char *key, size_t klen, const void *val, size_
 		return -MG_ELIMIT;
 	pthread_mutex_lock(&st->lock);
 	rc = stripe_set(kl, st, stripe_find(st, key, klen, h, kv_now(kl)), key, (uint32_t)klen,
-	    h, val, (uint32_t)vlen, kv_expiry(kl, ttl));
+	    h, val, (uint32_t)vlen, expires);
 	pthread_mutex_unlock(&st->lock);
 	return rc;
+}
+
+static int
+kv_local_put(struct kv *kv, const char *key, size_t klen, const void *val, size_t vlen,
+    uint32_t ttl)
+{
+	struct kv_local *kl = kv_local_of(kv);
+
+	return kv_local_set(kl, key, klen, val, vlen, kv_expiry(kl, ttl));
 }
 
 /* An increment: integer (INCRBY) or float (INCRBYFLOAT), and its result. */
@@ -270,25 +279,34 @@ struct kv_incr {
 	double		 df, rf;
 };
 
-/* The new value's text from the current one (NULL when absent). */
+/* The new value's text from the current one (cur: curlen bytes, NULL when
+ * absent), which must be a number as a whole: a value with a NUL byte in it
+ * is not one. */
 static int
-incr_apply(const char *cur, struct kv_incr *a, char *out, size_t outlen)
+incr_apply(const char *cur, size_t curlen, struct kv_incr *a, char *out, size_t outlen)
 {
 	char *end = NULL;
+	long long v = 0;
+	double f = 0.0;
 
 	errno = 0;
-	if (a->is_float) {
-		a->rf = (cur ? strtod(cur, &end) : 0.0) + a->df;
-		snprintf(out, outlen, "%.17g", a->rf);
-	} else {
-		long long v = cur ? strtoll(cur, &end, 10) : 0;
-		if (__builtin_add_overflow((int64_t)v, a->di, &a->ri))
-			return -MG_EPROTO;
-		snprintf(out, outlen, "%" PRId64, a->ri);
-	}
-	if (cur != NULL && (errno != 0 || end == cur || *end != '\0'))
+	if (cur != NULL && a->is_float)
+		f = strtod(cur, &end);
+	else if (cur != NULL)
+		v = strtoll(cur, &end, 10);
+	if (cur != NULL && (errno != 0 || end == cur || end != cur + curlen))
 		return -MG_EPROTO;
-	return a->is_float && !isfinite(a->rf) ? -MG_EPROTO : 0;
+	if (a->is_float) {
+		a->rf = f + a->df;
+		if (!isfinite(a->rf))
+			return -MG_EPROTO;
+		snprintf(out, outlen, "%.17g", a->rf);
+		return 0;
+	}
+	if (__builtin_add_overflow((int64_t)v, a->di, &a->ri))
+		return -MG_EPROTO;
+	snprintf(out, outlen, "%" PRId64, a->ri);
+	return 0;
 }
 
 /* The read-modify-write of INCRBY and INCRBYFLOAT under the stripe lock. */
@@ -307,7 +325,8 @@ kv_local_add(struct kv_local *kl, const char *key, size_t klen, uint32_t ttl,
 		return -MG_ELIMIT;
 	pthread_mutex_lock(&st->lock);
 	slot = stripe_find(st, key, klen, h, kv_now(kl));
-	rc = incr_apply(slot ? (*slot)->data + klen : NULL, a, text, sizeof(text));
+	rc = incr_apply(slot ? (*slot)->data + klen : NULL, slot ? (*slot)->vlen : 0, a, text,
+	    sizeof(text));
 	/* EXPIRE after the increment; without a ttl the old expiry stays */
 	expires = ttl ? kv_expiry(kl, ttl) : slot ? (*slot)->expires : 0;
 	if (rc == 0)
@@ -443,7 +462,7 @@ snap_write(struct kv_local *kl, int fd)
 			rc = put_le(&b, count, 8);
 		if (rc == 0 && (b.len >= (1u << 20) || s == KV_STRIPES - 1)) {
 			XXH3_64bits_update(x, b.data, b.len);
-			rc = rc ? rc : mg_write_all(fd, b.data, b.len);
+			rc = mg_write_all(fd, b.data, b.len);
 			mg_buf_reset(&b);
 		}
 	}
@@ -517,8 +536,7 @@ snap_load_records(struct kv_local *kl, FILE *f, XXH3_state_t *x, char *why, size
 			break;
 		count++;
 		if (expires == 0 || expires > now)
-			rc = kv_local_put(&kl->base, rec, klen, rec + klen, vlen,
-			    expires ? (uint32_t)(expires - now) : 0);
+			rc = kv_local_set(kl, rec, klen, rec + klen, vlen, expires);
 	}
 	if (rc == 0 && (rc = snap_read(f, tail, 8, x)) == 0 && get_le(tail, 8) != count) {
 		snprintf(why, whylen, "count %" PRIu64 " but %" PRIu64 " records",
@@ -594,8 +612,9 @@ kv_local_load(struct kv_local *kl, char *err, size_t errlen)
 		return 0;
 	for (size_t s = 0; s < KV_STRIPES; s++)
 		stripe_clear(&kl->stripes[s]);
-	snprintf(aside, sizeof(aside), "%s.corrupt", kl->path);
-	if (kl->opts.writable && rename(kl->path, aside) == 0)
+	if (kl->opts.writable &&
+	    (size_t)snprintf(aside, sizeof(aside), "%s.corrupt", kl->path) < sizeof(aside) &&
+	    rename(kl->path, aside) == 0)
 		log_warn("kv load path=%s status=corrupt reason=\"%s\" moved=%s", kl->path, why,
 		    aside);
 	else
@@ -733,6 +752,8 @@ fail:
 	return NULL;
 }
 
+/* The last handle saves under reg_lock, so that an open of the same path
+ * racing with it waits and loads the final snapshot. */
 static void
 kv_local_close(struct kv *kv)
 {
@@ -748,9 +769,9 @@ kv_local_close(struct kv *kv)
 			*p = kl->reg_next;
 			break;
 		}
-	pthread_mutex_unlock(&reg_lock);
 	kv_saver_stop(kl);
 	kv_local_save(kv);
+	pthread_mutex_unlock(&reg_lock);
 	kv_local_destroy(kl);
 }
 

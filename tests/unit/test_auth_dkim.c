@@ -502,6 +502,10 @@ static const struct { const char *value, *want; } parse_cases[] = {
 	  "unsupported query method" },
 	{ "v=1; a=rsa-sha256; d=example.org; s=sel; h=from; q=foo:dns/txt; bh=AAAA; b=AAAA",
 	  "ok" },
+	{ "v=1; a=rsa-sha256; d=example.org; s=sel; h=from; q=foo : DNS/TXT ; bh=AAAA; b=AAAA",
+	  "ok" },
+	{ "v=1; a=rsa-sha256; d=example.org; s=sel; h=from; q=dns/txtx; bh=AAAA; b=AAAA",
+	  "unsupported query method" },
 	{ "v=1; 9a=x; d=example.org", "bad tag name" },
 	{ "v=1; a rsa-sha256", "tag without '='" },
 	{ "v=1;; a=rsa-sha256", "bad tag name" },
@@ -554,6 +558,11 @@ static const struct { bool ed; const char *record, *want; } key_cases[] = {
 	{ false, "v=DKIM1; p=RSAKEY; v=DKIM1", "duplicate tag" },
 	{ false, "v=DKIM1; p=RSAKEY; p=", "duplicate tag" },
 	{ false, "v=DKIM1 p=RSAKEY", "bad v= in key" },
+	{ false, "v=DKIM1; k = rsa ; h = sha1 : sha256 ; s = email ; t = s ; p=RSAKEY",
+	  "ok strict" },
+	{ false, "v=DKIM1; h=sha1; p=RSAKEY", "hash not allowed by key" },
+	{ false, "v=DKIM1; s=emailx; p=RSAKEY", "key not for email" },
+	{ false, "v=DKIM1; t=yes; p=RSAKEY", "ok" },
 	{ false, "v=DKIM1; p", "tag without '='" },
 };
 
@@ -615,6 +624,7 @@ static const struct { bool relaxed; const char *in, *want; } body_canon[] = {
 	{ true, "no end  ", "no end\r\n" },
 	{ false, "a\r\n\r\nb\r\n", "a\r\n\r\nb\r\n" },
 	{ true, "bare\nlf \r\n", "bare\nlf\r\n" },
+	{ true, "\t a \t b \t\r\n", " a b\r\n" },
 };
 
 static void

@@ -61,6 +61,10 @@ test_conf_errors(void **state)
 		{ "uribl = ( { zone = \"x.test\"; symbol = \"REP_IP_BAD\"; } );", "REP_" },
 		{ "dnsbl = ( { zone = \"x.test\"; symbol = \"DNSBL\"; } );",
 		  "symbol 'DNSBL_FAIL' is a check's own" },
+		{ "dnsbl = ( { zone = \"x.test\"; symbol = \"X23456789012345678901234567890"
+		  "1234567890123456789012345678901\"; } );",
+		  "at most 59 characters for a zone, whose X23456789012345678901234567890"
+		  "1234567890123456789012345678901_FAIL must fit in 64" },
 		{ "dnsbl = ( { zone = \"x.test\"; symbol = \"X\"; },\n"
 		  "  { zone = \"y.test\"; symbol = \"X\"; } );",
 		  ":7: symbol 'X' is already defined at line 6" },
@@ -148,25 +152,29 @@ struct fake_answer {
 	const char	*name;
 	int		 err;
 	const char	*a;		/* an A record, or NULL */
+	int		 rcode;		/* DNS_RCODE_NOERROR unless given */
 };
 
 static const struct fake_answer answers[] = {
-	{ "4.4.8.8.bl.test", 0, "127.0.0.2" },
-	{ "4.4.8.8.plain.test", 0, "127.0.0.9" },
-	{ "5.4.8.8.bl.test", 0, "127.0.0.5" },
-	{ "6.4.8.8.bl.test", 0, "127.0.0.77" },
-	{ "7.4.8.8.bl.test", 0, "127.255.255.254" },
-	{ "8.4.8.8.bl.test", -MG_ETIMEOUT, NULL },
-	{ "8.4.8.8.plain.test", 0, "10.0.0.1" },
-	{ "9.4.8.8.wl.test", 0, "127.0.10.3" },
-	{ "9.4.8.8.plain.test", -MG_EIO, NULL },
-	{ "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.bl.test", 0, "127.0.0.2" },
-	{ "1.0.0.127.plain.test", 0, "127.0.0.2" },
-	{ "spam.test.uri.test", 0, "127.0.0.6" },
-	{ "spam.test.dbl.test", 0, "127.0.1.2" },
-	{ "refused.test.uri.test", 0, "127.0.0.1" },
-	{ "unknown.test.uri.test", 0, "127.0.0.9" },
-	{ "sender.example.uri.test", 0, "127.0.0.2" },
+	{ "4.4.8.8.bl.test", 0, "127.0.0.2", 0 },
+	{ "4.4.8.8.plain.test", 0, "127.0.0.9", 0 },
+	{ "5.4.8.8.bl.test", 0, "127.0.0.5", 0 },
+	{ "6.4.8.8.bl.test", 0, "127.0.0.77", 0 },
+	{ "7.4.8.8.bl.test", 0, "127.255.255.254", 0 },
+	{ "8.4.8.8.bl.test", -MG_ETIMEOUT, NULL, 0 },
+	{ "8.4.8.8.plain.test", 0, "10.0.0.1", 0 },
+	{ "9.4.8.8.wl.test", 0, "127.0.10.3", 0 },
+	{ "9.4.8.8.plain.test", -MG_EIO, NULL, 0 },
+	{ "10.4.8.8.bl.test", 0, NULL, 5 },	/* REFUSED */
+	{ "10.4.8.8.plain.test", 0, NULL, DNS_RCODE_SERVFAIL },
+	{ "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.bl.test", 0,
+	  "127.0.0.2", 0 },
+	{ "1.0.0.127.plain.test", 0, "127.0.0.2", 0 },
+	{ "spam.test.uri.test", 0, "127.0.0.6", 0 },
+	{ "spam.test.dbl.test", 0, "127.0.1.2", 0 },
+	{ "refused.test.uri.test", 0, "127.0.0.1", 0 },
+	{ "unknown.test.uri.test", 0, "127.0.0.9", 0 },
+	{ "sender.example.uri.test", 0, "127.0.0.2", 0 },
 };
 
 struct fake_dns {
@@ -194,7 +202,7 @@ fake_resolve(void *ctx, struct dns_lookup *q, size_t n, uint64_t deadline, struc
 			if (strcmp(answers[j].name, q[i].name) != 0)
 				continue;
 			q[i].err = answers[j].err;
-			q[i].rcode = DNS_RCODE_NOERROR;
+			q[i].rcode = answers[j].rcode;
 			if (answers[j].a == NULL)
 				break;
 			inet_pton(AF_INET, answers[j].a, &addr);
@@ -278,6 +286,8 @@ test_scan(void **state)
 		  "BL_FAIL(0)=8.8.4.8 timeout PLAIN_FAIL(0)=8.8.4.8 answer outside 127.0.0.0/8", 4 },
 		{ "8.8.4.9", false, "", { NULL },
 		  "PLAIN_FAIL(0)=8.8.4.9 input/output error WL(-1)=8.8.4.9 127.0.10.3", 4 },
+		{ "8.8.4.10", false, "", { NULL },
+		  "BL_FAIL(0)=8.8.4.10 rcode 5 PLAIN_FAIL(0)=8.8.4.10 servfail", 4 },
 		{ "2001:db8::1", false, "", { NULL }, "BL_SBL(4)=2001:db8::1 127.0.0.2", 4 },
 		/* loopback is looked up: dnsbl_check_private is on */
 		{ "127.0.0.1", false, "", { NULL }, "PLAIN(3)=127.0.0.1 127.0.0.2", 4 },

@@ -1,6 +1,7 @@
 /* OSB Bayes on small synthetic messages: learning and classifying,
  * min_learns, dedup (again, moved, unlearned), expiry, growth followed by
- * a reader, pruning at max_tokens, readers (threads and a process) while a
+ * a reader, pruning at max_tokens (and max_tokens lowered under a store of
+ * frequent tokens), readers (threads and a process) while a
  * writer learns and grows the store, and damaged store files. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -299,6 +300,61 @@ test_growth(void **state)
 	}
 }
 
+/* A message of nwords random words from seed, its Subject "copy N":
+ * the same words learned again under another digest. */
+static struct mime_msg *
+msg_words(struct mg_arena *a, char *raw, size_t cap, uint32_t seed, unsigned copy,
+    unsigned nwords)
+{
+	struct mime_limits lim;
+	size_t n;
+
+	n = (size_t)snprintf(raw, cap, "Message-ID: <%u.%u@w.example>\r\nSubject: copy %u\r\n\r\n",
+	    seed, copy, copy);
+	for (unsigned i = 0; i < nwords && n + 8 < cap; i++)
+		n += letters(raw + n, next_rand(&seed));
+	mime_limits_default(&lim);
+	return mime_parse(a, (const uint8_t *)raw, n, &lim);
+}
+
+/* max_tokens lowered under a store whose tokens are all frequent (pruning
+ * drops totals up to 15 only): a rehash keeps what the smaller table
+ * holds instead of overrunning it. */
+static void
+test_max_tokens_lowered(void **state)
+{
+	static const struct { uint32_t max_tokens; unsigned copies, nwords; } cases[] = {
+		{ 10000, 17, 3000 },
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		static char raw[64 * 1024];
+		struct mg_arena *a = mg_arena_new(64 * 1024, 16u << 20);
+		struct bayes_stats s0, st;
+		struct bayes *b;
+		assert_non_null(a);
+		unlink(path);
+		b = open_store(true, 1, 0);
+		for (unsigned k = 0; k < cases[i].copies; k++)
+			assert_int_equal(bayes_learn(b, msg_words(a, raw, sizeof(raw), 7, k,
+			    cases[i].nwords), k % 2 == 0, false), 0);
+		bayes_stats(b, &s0);
+		bayes_close(b);
+		b = open_store(true, 1, cases[i].max_tokens);
+		assert_int_equal(bayes_expire(b, 0), 0);	/* a rehash */
+		bayes_stats(b, &st);
+		print_message("case %zu: tokens %u (capacity %u) -> %u (capacity %u)\n", i,
+		    s0.ntokens, s0.capacity, st.ntokens, st.capacity);
+		if (s0.ntokens <= st.capacity || st.ntokens >= st.capacity ||
+		    st.nspam + st.nham != cases[i].copies)
+			fail_msg("case %zu: got %u tokens in %u slots (%u spam %u ham), want the "
+			    "%u first ones cut to fewer than the slots", i, st.ntokens, st.capacity,
+			    st.nspam, st.nham, s0.ntokens);
+		bayes_close(b);
+		mg_arena_free(a);
+	}
+}
+
 struct reader_arg {
 	const struct bayes *b;
 	atomic_bool	*stop;
@@ -479,6 +535,7 @@ main(void)
 		cmocka_unit_test(test_dedup),
 		cmocka_unit_test(test_expire),
 		cmocka_unit_test(test_growth),
+		cmocka_unit_test(test_max_tokens_lowered),
 		cmocka_unit_test(test_concurrent),
 		cmocka_unit_test(test_corrupt),
 		cmocka_unit_test(test_missing_store),

@@ -193,6 +193,42 @@ test_deterministic_file(void **state)
 	free(y);
 }
 
+/* Names a model file cannot hold are not learned, so that training never
+ * writes a file that fails to load. */
+static void
+test_symbol_names(void **state)
+{
+	static const struct { const char *name; bool ok; } cases[] = {
+		{ "RULE_SPAMMY", true }, { "R2_X", true }, { "", false }, { "rule_lower", false },
+		{ "RULE-DASH", false },
+		{ "A23456789012345678901234567890123456789012345678901234567890123", true },
+		{ "A234567890123456789012345678901234567890123456789012345678901234", false },
+	};
+	const struct model_symname bad[] = { { "rule_spammy", 1 }, { "RULE_RARE", 1 },
+		{ "RULE_HAMMY", 1 } };
+	struct model_train_params p;
+	struct model_train_report rep;
+	struct model *m = NULL, *back;
+	char err[256], file[128];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		if (model_symbol_name_ok(cases[i].name) != cases[i].ok)
+			fail_msg("case %zu: \"%s\": got %d, want %d", i, cases[i].name,
+			    !cases[i].ok, cases[i].ok);
+	small_params(&p);
+	if (model_train(&p, ex, NEX, bad, 3, &m, &rep, err, sizeof(err)) != 0)
+		fail_msg("model_train: %s", err);
+	snprintf(file, sizeof(file), "%s/names.bin", dir);
+	save(m, file);
+	if ((back = model_load(file, err, sizeof(err))) == NULL || back->nsyms != 1 ||
+	    strcmp(back->syms[0].name, "RULE_HAMMY") != 0)
+		fail_msg("got %s (%zu symbols), want a model with RULE_HAMMY only",
+		    back ? "a model" : err, back ? back->nsyms : 0);
+	model_free(back);
+	model_free(m);
+}
+
 static void
 test_round_trip(void **state)
 {
@@ -552,6 +588,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_train_separable),
 		cmocka_unit_test(test_deterministic_file),
+		cmocka_unit_test(test_symbol_names),
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_damaged),
 		cmocka_unit_test(test_online_update),

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "test_rules_fixture.h"
@@ -229,7 +230,8 @@ write_file(const char *path, const char *text)
 }
 
 /* Files of a directory in name order, later ones overriding; other
- * names ignored; a broken file names itself and its line. */
+ * names ignored; a broken file names itself and its line; a directory
+ * named like a rule file is refused. */
 static void
 test_dirs(void **state)
 {
@@ -260,6 +262,16 @@ test_dirs(void **state)
 	assert_int_equal(rules_load_dirs(set, dirs, 1, err, sizeof(err)), -MG_EINVAL);
 	snprintf(path, sizeof(path), "%s/30-broken.rules:2: rule X has no describe line", dir);
 	check_str("broken file", err, path);
+	rules_free(set);
+
+	snprintf(path, sizeof(path), "%s/30-broken.rules", dir);
+	unlink(path);		/* a directory named *.rules is not read as empty */
+	snprintf(path, sizeof(path), "%s/40-dir.rules", dir);
+	assert_int_equal(mkdir(path, 0755), 0);
+	set = rules_new();
+	assert_int_equal(rules_load_dirs(set, dirs, 1, err, sizeof(err)), -MG_EINVAL);
+	snprintf(got, sizeof(got), "%s/40-dir.rules: not a regular file", dir);
+	check_str("directory", err, got);
 	rules_free(set);
 	assert_int_equal(remove_tree(dir), 0);
 	check_failures();

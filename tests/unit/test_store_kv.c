@@ -126,7 +126,8 @@ test_operations(void **state)
 	kv_close(kv);
 }
 
-/* A buffer too small says how much is needed; keys and values have limits. */
+/* A buffer too small says how much is needed; keys and values have limits;
+ * a counter must be a number throughout. */
 static void
 test_limits(void **state)
 {
@@ -141,6 +142,10 @@ test_limits(void **state)
 	assert_int_equal(kv_put(kv, "k", 1, big, sizeof(big), 0), -MG_ELIMIT);
 	assert_int_equal(kv_put(kv, big, KV_KEY_MAX + 1, "v", 1, 0), -MG_ELIMIT);
 	assert_int_equal(kv_put(kv, "", 0, "v", 1, 0), -MG_ELIMIT);
+	/* a counter is its whole value: "12" then a NUL byte is not a number */
+	assert_int_equal(kv_put(kv, "z", 1, "12\0x", 4, 0), 0);
+	assert_int_equal(kv_incr(kv, "z", 1, 1, 0, NULL), -MG_EPROTO);
+	assert_int_equal(kv_incr_float(kv, "z", 1, 1.0, 0, NULL), -MG_EPROTO);
 	kv_close(kv);
 }
 
