@@ -5,6 +5,7 @@ No fixed sleeps: everything waits on a condition with a deadline."""
 
 import email
 import os
+import random
 import shutil
 import signal
 import smtplib
@@ -34,9 +35,17 @@ def wait_until(cond, timeout=30.0, what="condition", interval=0.02):
 
 
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A free port below the kernel's ephemeral range (32768-60999): a port
+    from that range can be taken by any outgoing connection of a parallel
+    test while a daemon that owns it restarts."""
+    while True:
+        port = random.randint(20000, 32767)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
 
 
 def port_open(port, host="127.0.0.1"):
@@ -47,12 +56,20 @@ def port_open(port, host="127.0.0.1"):
         return False
 
 
-def _alive(pid):
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().split(")")[-1].split()[0] != "Z"
-    except OSError:
-        return False
+def _group_alive(pgid):
+    """Whether a live process is left in process group pgid (one forked just
+    as the group was killed is found too, unlike a list taken before)."""
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().split(")")[-1].split()
+        except OSError:
+            continue
+        if fields[0] != "Z" and int(fields[2]) == pgid:
+            return True
+    return False
 
 
 def make_workdir():
@@ -213,14 +230,14 @@ class Gateway:
     def kill9(self):
         """SIGKILL the whole daemon (master and children) at once, and wait
         until every one of its processes is gone."""
-        pids = self.children()
+        pgid = self.proc.pid
         try:
-            os.killpg(self.proc.pid, signal.SIGKILL)
+            os.killpg(pgid, signal.SIGKILL)
         except ProcessLookupError:
             pass
         self.proc.wait(10)
         self.logf.close()
-        wait_until(lambda: not any(_alive(p) for p in pids), 10, "children to die")
+        wait_until(lambda: not _group_alive(pgid), 10, "children to die")
 
     def stop(self, timeout=60):
         if self.proc and self.proc.poll() is None:
