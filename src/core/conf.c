@@ -61,7 +61,7 @@ static const struct conf_num conf_nums[] = {
 
 static const char *const top_keys[] = { "hostname", "user", "spool", "store",
 	"log_level", "tls", "listeners", "domains", "outbound", "trusted_networks",
-	"limits", "queue", "resolver", "scan", "engine", NULL };
+	"limits", "queue", "resolver", "scan", "engine", "guard", NULL };
 static const char *const tls_keys[] = { "certificate", "key", "ca", NULL };
 static const char *const listener_keys[] = { "address", "role", "tls", "certificate",
 	"key", NULL };
@@ -547,6 +547,7 @@ conf_load(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: out of memory", path);
 		goto fail;
 	}
+	conf_guard_defaults(&c->guard);
 	if (config_read_file(&cfg, path) != CONFIG_TRUE) {
 		if (config_error_type(&cfg) == CONFIG_ERR_FILE_IO)
 			snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
@@ -562,7 +563,8 @@ conf_load(const char *path, char *err, size_t errlen)
 	    conf_load_engine(&cx, c) < 0 ||	/* its defaults first: numbers fill engine.mime */
 	    conf_load_numbers(&cx, c) < 0 || conf_load_listeners(&cx, c) < 0 ||
 	    conf_load_domains(&cx, c) < 0 || conf_load_outbound(&cx, c) < 0 ||
-	    conf_load_trusted(&cx, c) < 0)
+	    conf_load_trusted(&cx, c) < 0 ||
+	    conf_load_guard(&cx, config_lookup(&cfg, "guard"), &c->guard) < 0)
 		goto fail;
 	free(cx.base);
 	config_destroy(&cfg);
@@ -609,6 +611,7 @@ conf_free(struct mg_conf *c)
 	free(c->tls_ca);
 	free(c->resolver.upstream);
 	conf_engine_free(&c->engine);
+	conf_guard_free(&c->guard);
 	free(c);
 	return NULL;
 }

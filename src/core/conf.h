@@ -12,6 +12,7 @@
 #include "core/conf_auth.h"
 #include "core/conf_bayes.h"
 #include "core/conf_dkim.h"
+#include "core/conf_guard.h"
 #include "core/conf_model.h"
 #include "core/conf_reputation.h"
 #include "core/conf_rules.h"
@@ -168,6 +169,7 @@ struct mg_conf {
 	struct conf_resolver resolver;
 	uint32_t	 scan_workers;
 	struct conf_engine engine;
+	struct conf_guard guard;
 };
 
 /* Loads and validates path. On error returns NULL and writes

@@ -18,6 +18,7 @@
 #include "net/tls.h"
 
 #define ACCEPT_RETRY_S	1		/* after EMFILE and the like */
+#define GUARD_KV_MAX_BYTES (64u << 20)	/* guard state ceiling */
 
 /* The TLS context of listener i: its own certificate when the
  * configuration gives it one, else the shared one. -1 when a certificate
@@ -110,11 +111,12 @@ smtpd_session_gone(struct smtpd *d)
 
 /* Refused before any session exists: one line, then close. */
 static void
-refuse_connection(evutil_socket_t fd)
+refuse_connection(evutil_socket_t fd, const char *reply)
 {
-	static const char line[] = "421 4.3.2 Too many connections, try again later\r\n";
+	char line[GUARD_REPLY_MAX + 2];
+	int n = snprintf(line, sizeof(line), "%s\r\n", reply);
 
-	(void)!send(fd, line, sizeof(line) - 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+	(void)!send(fd, line, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL);
 	evutil_closesocket(fd);
 }
 
@@ -124,15 +126,25 @@ on_accept(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa,
 {
 	struct smtpd_listener *l = arg;
 	struct smtpd *d = l->d;
+	const struct conf_guard *gconf = &d->cfg->conf->guard;
 	uint32_t max = d->cfg->conf->limits.max_sessions;
+	struct guard_client gc;
+	char reply[GUARD_REPLY_MAX];
+	enum guard_reason why;
 
 	if (d->nsessions >= max) {
 		log_info("smtpd refuse listener=%s reason=max_sessions limit=%u",
 		    l->address, max);
-		refuse_connection(fd);
+		refuse_connection(fd, "421 4.3.2 Too many connections, try again later");
 		return;
 	}
-	if (smtpd_session_start(d, l, fd, sa, (socklen_t)salen) < 0)
+	if (guard_client_init(&gc, gconf, sa) == 0 &&
+	    (why = guard_connect(d->guard, gconf, &gc, reply, sizeof(reply))) != GUARD_PASS) {
+		guard_refused(d->guard, 0, why, gc.ip);
+		refuse_connection(fd, reply);
+		return;
+	}
+	if (smtpd_session_start(d, l, fd, sa, (socklen_t)salen, &gc) < 0)
 		log_warn("smtpd session start failed listener=%s error=\"out of memory\"",
 		    l->address);
 }
@@ -288,6 +300,9 @@ smtpd_cleanup(struct smtpd *d)
 	d->committer = smtpd_committer_free(d->committer);
 	d->scan = smtpd_scan_free(d->scan);
 	d->notify = smtpd_notify_free(d->notify);
+	if (d->guard != NULL)
+		guard_log_stats(d->guard);
+	d->guard = guard_free(d->guard);
 	for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++)
 		if (evs[i] != NULL)
 			event_free(evs[i]);
@@ -295,6 +310,22 @@ smtpd_cleanup(struct smtpd *d)
 	d->spool = spool_close(d->spool);
 	if (d->base != NULL)
 		event_base_free(d->base);
+}
+
+/* The guard's state: in this process's memory only (kv_local without a
+ * snapshot, bounded), so a restart forgets buckets and greylist triplets. */
+static struct guard *
+guard_open(void)
+{
+	const struct kv_local_opts opts = { .max_bytes = GUARD_KV_MAX_BYTES };
+	char err[256];
+	struct kv *kv;
+
+	if ((kv = kv_local_open(&opts, err, sizeof(err))) == NULL) {
+		log_err("smtpd guard store error=\"%s\"", err);
+		return NULL;
+	}
+	return guard_new(kv, NULL);
 }
 
 int
@@ -314,7 +345,8 @@ smtpd_main(struct mg_conf *conf, const int *listen_fds, size_t nfds)
 	if (spool_open(conf->spool_dir, &d.spool) < 0 ||
 	    (d.scan = smtpd_scan_new(d.base, conf->spool_dir)) == NULL ||
 	    (d.notify = smtpd_notify_new(d.base, conf->spool_dir)) == NULL ||
-	    (d.committer = smtpd_committer_new(d.base)) == NULL)
+	    (d.committer = smtpd_committer_new(d.base)) == NULL ||
+	    (d.guard = guard_open()) == NULL)
 		goto out;
 	log_info("smtpd started listeners=%zu max_sessions=%u", nfds,
 	    conf->limits.max_sessions);

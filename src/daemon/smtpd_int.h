@@ -14,6 +14,7 @@
 
 #include "core/conf.h"
 #include "daemon/proto.h"
+#include "guard/guard.h"
 #include "smtp/smtp_server.h"
 #include "spool/spool.h"
 
@@ -77,6 +78,7 @@ struct smtpd {
 	struct smtpd_scan *scan;
 	struct smtpd_committer *committer;
 	struct smtpd_notify *notify;
+	struct guard	*guard;		/* rate and greylist state, in-process */
 	struct smtpd_sess_list sessions;
 	uint32_t	 nsessions;
 	bool		 stopping;
@@ -89,8 +91,9 @@ void	smtpd_cfg_unref(struct smtpd_cfg *);
 void	smtpd_session_gone(struct smtpd *);
 
 /* smtpd_session.c */
+/* gc: what guard_connect saw (copied; its slot is given back at the end). */
 int	smtpd_session_start(struct smtpd *, struct smtpd_listener *, evutil_socket_t,
-	    const struct sockaddr *, socklen_t);
+	    const struct sockaddr *, socklen_t, const struct guard_client *gc);
 void	smtpd_sessions_each(struct smtpd *, void (*fn)(struct smtp_session *));
 
 /* smtpd_message.c */

@@ -32,6 +32,8 @@ struct smtpd_sess {
 	struct smtpd_cfg *cfg;		/* referenced until the session ends */
 	struct smtp_session *smtp;
 	struct smtpd_tx	*tx;
+	struct guard_client client;	/* guard's view of the peer */
+	char		 reply[GUARD_REPLY_MAX];	/* a guard refusal */
 };
 
 static void
@@ -69,12 +71,20 @@ sess_mail(struct smtp_session *smtp, const struct smtp_cmd *cmd)
 {
 	struct smtpd_sess *ss = smtp_session_udata(smtp);
 	struct smtpd_tx *tx;
+	enum guard_reason why;
 
 	if ((tx = calloc(1, sizeof(*tx))) == NULL)
 		return R_TEMPFAIL;
 	ss->tx = tx;
 	tx->env.mail_from = strndup((const char *)cmd->path.mailbox.ptr,
 	    cmd->path.mailbox.len);
+	if (tx->env.mail_from != NULL && (why = guard_mail(ss->d->guard,
+	    &ss->cfg->conf->guard, &ss->client, tx->env.mail_from, ss->reply,
+	    sizeof(ss->reply))) != GUARD_PASS) {
+		guard_refused(ss->d->guard, smtp_session_info(smtp)->id, why, ss->client.ip);
+		tx_free(ss);
+		return ss->reply;
+	}
 	tx->env.envid = xtext_dup(cmd->envid);
 	tx->env.ret = cmd->ret == SMTP_RET_FULL ? ENV_RET_FULL :
 	    cmd->ret == SMTP_RET_HDRS ? ENV_RET_HDRS : ENV_RET_UNSET;
@@ -113,6 +123,26 @@ relay_check(const struct smtpd_sess *ss, const struct smtp_cmd *cmd,
 	return NULL;
 }
 
+/* guard at RCPT: rate, static recipients, greylisting (not for outbound
+ * listeners or trusted clients). Past max_unknown the session closes. */
+static const char *
+rcpt_guard(struct smtpd_sess *ss, const char *addr)
+{
+	const struct smtp_session_info *info = smtp_session_info(ss->smtp);
+	bool grey = ss->lst->role == CONF_ROLE_INBOUND &&
+	    !conf_is_trusted(ss->cfg->conf, &info->peer.sa);
+	enum guard_reason why;
+
+	why = guard_rcpt(ss->d->guard, &ss->cfg->conf->guard, &ss->client, grey,
+	    ss->tx->env.mail_from, addr, ss->reply, sizeof(ss->reply));
+	if (why == GUARD_PASS)
+		return NULL;
+	guard_refused(ss->d->guard, info->id, why, ss->client.ip);
+	if (why == GUARD_UNKNOWN_LIMIT)
+		smtp_session_close(ss->smtp, NULL);	/* after this reply */
+	return ss->reply;
+}
+
 static const char *
 sess_rcpt(struct smtp_session *smtp, const struct smtp_cmd *cmd)
 {
@@ -132,6 +162,11 @@ sess_rcpt(struct smtp_session *smtp, const struct smtp_cmd *cmd)
 	if (cmd->orcpt.len > 0 && (orcpt = xtext_dup(cmd->orcpt)) == NULL) {
 		free(addr);
 		return "501 5.5.4 Malformed ORCPT parameter";
+	}
+	if (addr != NULL && (why = rcpt_guard(ss, addr)) != NULL) {
+		free(addr);
+		free(orcpt);
+		return why;
 	}
 	rc = addr != NULL ? envelope_add_rcpt(&ss->tx->env, addr, orcpt, cmd->notify) :
 	    -MG_ENOMEM;
@@ -363,6 +398,7 @@ sess_close(struct smtp_session *smtp)
 	struct smtpd *d = ss->d;
 
 	tx_free(ss);
+	guard_disconnect(d->guard, &ss->client);
 	TAILQ_REMOVE(&d->sessions, ss, entry);
 	d->nsessions--;
 	smtpd_cfg_unref(ss->cfg);
@@ -382,14 +418,18 @@ static const struct smtp_server_ops smtpd_ops = {
 
 int
 smtpd_session_start(struct smtpd *d, struct smtpd_listener *lst, evutil_socket_t fd,
-    const struct sockaddr *sa, socklen_t salen)
+    const struct sockaddr *sa, socklen_t salen, const struct guard_client *gc)
 {
 	struct smtpd_sess *ss;
 
 	if ((ss = calloc(1, sizeof(*ss))) == NULL) {
+		struct guard_client copy = *gc;
+
+		guard_disconnect(d->guard, &copy);
 		evutil_closesocket(fd);
 		return -MG_ENOMEM;
 	}
+	ss->client = *gc;
 	ss->d = d;
 	ss->lst = lst;
 	ss->cfg = d->cfg;
@@ -399,6 +439,7 @@ smtpd_session_start(struct smtpd *d, struct smtpd_listener *lst, evutil_socket_t
 	ss->smtp = smtp_session_new(d->base, fd, sa, salen, &ss->cfg->scfg[lst->index],
 	    &smtpd_ops, ss);
 	if (ss->smtp == NULL) {
+		guard_disconnect(d->guard, &ss->client);
 		TAILQ_REMOVE(&d->sessions, ss, entry);
 		d->nsessions--;
 		smtpd_cfg_unref(ss->cfg);

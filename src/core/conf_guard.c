@@ -1,0 +1,230 @@
+/* guard (conf_guard.h): rate_limits { NAME = { rate; per; burst; }; ... };
+ * max_connections_per_ip; allow_ip = [ CIDR ]; greylisting { ... };
+ * recipients { static = [ "user@dom", "@dom" ]; max_unknown; }. */
+#include <libconfig.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/conf_guard.h"
+#include "core/conf_parse.h"
+
+const char *const conf_guard_scope_names[] = { "connections_per_ip",
+	"connections_per_net", "messages_per_ip", "recipients_per_ip",
+	"messages_per_sender", NULL };
+
+static const struct conf_u32 greylist_nums[] = {
+	{ "delay", offsetof(struct conf_greylist, delay), 300, 1, 86400 },
+	{ "retry_window", offsetof(struct conf_greylist, retry_window), 86400, 1,
+	  7 * 86400 },
+	{ "auto_allow", offsetof(struct conf_greylist, auto_allow), 36 * 86400, 0,
+	  365 * 86400 },
+};
+#define GREYLIST_NNUMS	(sizeof(greylist_nums) / sizeof(greylist_nums[0]))
+
+void
+conf_guard_defaults(struct conf_guard *c)
+{
+	memset(c, 0, sizeof(*c));
+	conf_u32_defaults(greylist_nums, GREYLIST_NNUMS, &c->greylist);
+}
+
+/* rate_limits.NAME = { rate = N; per = SECONDS; burst = N; } */
+static int
+guard_load_rate(struct conf_ctx *cx, const config_setting_t *s, const char *name,
+    struct conf_guard_rate *r)
+{
+	static const char *const keys[] = { "rate", "per", "burst", NULL };
+	char where[64];
+
+	snprintf(where, sizeof(where), "guard.rate_limits.%s", name);
+	if (!config_setting_is_group(s))
+		return conf_fail(cx, s, "'%s' must be a group { rate = N; per = SECONDS; "
+		    "burst = N; }", where);
+	if (conf_check_keys(cx, s, keys, where) < 0)
+		return -1;
+	if (config_setting_get_member(s, "rate") == NULL)
+		return conf_fail(cx, s, "%s: 'rate' is required", where);
+	r->per = 60;
+	if (conf_get_u32(cx, s, "rate", where, 0, 1000000, &r->rate) < 0 ||
+	    conf_get_u32(cx, s, "per", where, 1, 86400, &r->per) < 0)
+		return -1;
+	r->burst = r->rate > 0 ? r->rate : 1;
+	return conf_get_u32(cx, s, "burst", where, 1, 1000000, &r->burst);
+}
+
+static int
+guard_load_rates(struct conf_ctx *cx, const config_setting_t *g, struct conf_guard *c)
+{
+	const config_setting_t *s;
+
+	if (g == NULL)
+		return 0;
+	if (!config_setting_is_group(g))
+		return conf_fail(cx, g, "'guard.rate_limits' must be a group");
+	if (conf_check_keys(cx, g, conf_guard_scope_names, "guard.rate_limits") < 0)
+		return -1;
+	for (int i = 0; i < CONF_GUARD_NSCOPES; i++)
+		if ((s = config_setting_get_member(g, conf_guard_scope_names[i])) != NULL &&
+		    guard_load_rate(cx, s, conf_guard_scope_names[i], &c->rates[i]) < 0)
+			return -1;
+	return 0;
+}
+
+/* The elements of a list of strings, each checked by ok (NULL when fine,
+ * else the reason), lower-cased into a new array. */
+static int
+guard_load_strings(struct conf_ctx *cx, const config_setting_t *list, const char *where,
+    const char *(*ok)(const char *), char ***out, size_t *n)
+{
+	int len;
+
+	if (!config_setting_is_array(list) && !config_setting_is_list(list))
+		return conf_fail(cx, list, "'%s' must be a list [ \"...\", ... ]", where);
+	if ((len = config_setting_length(list)) > CONF_GUARD_MAX_LIST)
+		return conf_fail(cx, list, "%s: more than %d elements", where,
+		    CONF_GUARD_MAX_LIST);
+	if (len > 0 && (*out = calloc((size_t)len, sizeof(**out))) == NULL)
+		return conf_fail(cx, list, "out of memory");
+	for (int i = 0; i < len; i++) {
+		const config_setting_t *s = config_setting_get_elem(list, (unsigned)i);
+		const char *v = config_setting_get_string(s), *why;
+
+		if (v == NULL)
+			return conf_fail(cx, s, "%s: each element must be a string", where);
+		if ((why = ok(v)) != NULL)
+			return conf_fail(cx, s, "%s: '%s' %s", where, v, why);
+		if (((*out)[i] = strdup(v)) == NULL)
+			return conf_fail(cx, s, "out of memory");
+		conf_lower((*out)[i]);
+		(*n)++;
+	}
+	return 0;
+}
+
+static const char *
+guard_domain_ok(const char *v)
+{
+	return conf_check_domain(v) == 0 ? NULL : "is not a domain name";
+}
+
+/* "user@domain" or "@domain" (every address of the domain). */
+static const char *
+guard_rcpt_ok(const char *v)
+{
+	const char *at = strrchr(v, '@');
+
+	if (at == NULL || at - v > 64)
+		return "is not \"user@domain\" or \"@domain\"";
+	for (const char *p = v; p < at; p++)
+		if ((unsigned char)*p <= ' ' || *p == '<' || *p == '>' || (unsigned char)*p >= 0x7f)
+			return "has a character not allowed in a local part";
+	return conf_check_domain(at + 1) == 0 ? NULL : "does not end in a domain name";
+}
+
+static int
+guard_load_greylist(struct conf_ctx *cx, const config_setting_t *g, struct conf_greylist *c)
+{
+	static const char *const keys[] = { "enabled", "delay", "retry_window", "auto_allow",
+		"domains", NULL };
+	const config_setting_t *d;
+
+	if (g == NULL)
+		return 0;
+	if (!config_setting_is_group(g))
+		return conf_fail(cx, g, "'guard.greylisting' must be a group");
+	if (conf_check_keys(cx, g, keys, "guard.greylisting") < 0 ||
+	    conf_get_bool(cx, g, "enabled", "guard.greylisting", &c->enabled) < 0 ||
+	    conf_load_u32s(cx, g, "guard.greylisting", greylist_nums, GREYLIST_NNUMS, c) < 0)
+		return -1;
+	if ((d = config_setting_get_member(g, "domains")) == NULL)
+		return 0;
+	return guard_load_strings(cx, d, "guard.greylisting.domains", guard_domain_ok,
+	    &c->domains, &c->ndomains);
+}
+
+static int
+guard_load_recipients(struct conf_ctx *cx, const config_setting_t *g, struct conf_guard *c)
+{
+	static const char *const keys[] = { "static", "max_unknown", NULL };
+	const config_setting_t *s;
+
+	if (g == NULL)
+		return 0;
+	if (!config_setting_is_group(g))
+		return conf_fail(cx, g, "'guard.recipients' must be a group");
+	if (conf_check_keys(cx, g, keys, "guard.recipients") < 0 ||
+	    conf_get_u32(cx, g, "max_unknown", "guard.recipients", 0, 1000,
+	    &c->max_unknown) < 0)
+		return -1;
+	if ((s = config_setting_get_member(g, "static")) == NULL)
+		return 0;
+	return guard_load_strings(cx, s, "guard.recipients.static", guard_rcpt_ok,
+	    &c->rcpt_static, &c->nrcpt_static);
+}
+
+static int
+guard_load_allow(struct conf_ctx *cx, const config_setting_t *list, struct conf_guard *c)
+{
+	int n;
+
+	if (list == NULL)
+		return 0;
+	if (!config_setting_is_array(list) && !config_setting_is_list(list))
+		return conf_fail(cx, list, "'guard.allow_ip' must be a list [ \"CIDR\", ... ]");
+	if ((n = config_setting_length(list)) > CONF_GUARD_MAX_LIST)
+		return conf_fail(cx, list, "guard.allow_ip: more than %d elements",
+		    CONF_GUARD_MAX_LIST);
+	if (n > 0 && (c->allow = calloc((size_t)n, sizeof(*c->allow))) == NULL)
+		return conf_fail(cx, list, "out of memory");
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *s = config_setting_get_elem(list, (unsigned)i);
+		const char *v = config_setting_get_string(s);
+
+		if (v == NULL || conf_parse_cidr(v, &c->allow[c->nallow]) < 0)
+			return conf_fail(cx, s, "guard.allow_ip: '%s' is not an address or CIDR",
+			    v != NULL ? v : "(not a string)");
+		c->nallow++;
+	}
+	return 0;
+}
+
+int
+conf_load_guard(struct conf_ctx *cx, const struct config_setting_t *g, struct conf_guard *c)
+{
+	static const char *const keys[] = { "rate_limits", "max_connections_per_ip",
+		"allow_ip", "greylisting", "recipients", NULL };
+
+	if (g == NULL)
+		return 0;
+	if (!config_setting_is_group(g))
+		return conf_fail(cx, g, "'guard' must be a group { ... }");
+	if (conf_check_keys(cx, g, keys, "guard") < 0 ||
+	    conf_get_u32(cx, g, "max_connections_per_ip", "guard", 0, 100000,
+	    &c->max_connections_per_ip) < 0 ||
+	    guard_load_rates(cx, config_setting_get_member(g, "rate_limits"), c) < 0 ||
+	    guard_load_allow(cx, config_setting_get_member(g, "allow_ip"), c) < 0 ||
+	    guard_load_greylist(cx, config_setting_get_member(g, "greylisting"),
+	    &c->greylist) < 0)
+		return -1;
+	return guard_load_recipients(cx, config_setting_get_member(g, "recipients"), c);
+}
+
+static void
+strings_free(char ***v, size_t *n)
+{
+	for (size_t i = 0; i < *n; i++)
+		free((*v)[i]);
+	free(*v);
+	*v = NULL;
+	*n = 0;
+}
+
+void
+conf_guard_free(struct conf_guard *c)
+{
+	free(c->allow);
+	c->allow = NULL;
+	c->nallow = 0;
+	strings_free(&c->greylist.domains, &c->greylist.ndomains);
+	strings_free(&c->rcpt_static, &c->nrcpt_static);
+}

@@ -1,0 +1,63 @@
+/* guard: attack protection at the SMTP door (docs/guard.md) -- rate
+ * limits, concurrent connections per client, greylisting and static
+ * recipient validation. Every protection is off by default. Loaded by
+ * conf.c into struct mg_conf from the top-level `guard` group. */
+#ifndef MG_CORE_CONF_GUARD_H
+#define MG_CORE_CONF_GUARD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct conf_ctx;
+struct conf_network;
+struct config_setting_t;
+
+#define CONF_GUARD_MAX_LIST	100000	/* elements of allow_ip, domains, static */
+
+/* A token bucket: rate events per `per` seconds, at most burst at once.
+ * rate 0 = no limit. */
+struct conf_guard_rate {
+	uint32_t	 rate;
+	uint32_t	 per;
+	uint32_t	 burst;
+};
+
+enum conf_guard_scope {
+	CONF_GUARD_CONN_IP,		/* connections per client IP */
+	CONF_GUARD_CONN_NET,		/* connections per /24 (IPv6 /64) */
+	CONF_GUARD_MSG_IP,		/* MAIL commands per client IP */
+	CONF_GUARD_RCPT_IP,		/* RCPT commands per client IP */
+	CONF_GUARD_MSG_SENDER,		/* MAIL commands per envelope sender */
+};
+#define CONF_GUARD_NSCOPES	5
+extern const char *const conf_guard_scope_names[];	/* "connections_per_ip", ... */
+
+struct conf_greylist {
+	bool		 enabled;
+	uint32_t	 delay;		/* seconds before a retry passes */
+	uint32_t	 retry_window;	/* seconds after the delay a retry may come */
+	uint32_t	 auto_allow;	/* seconds a passed triplet stays allowed */
+	char		**domains;	/* lower case; none = every protected domain */
+	size_t		 ndomains;
+};
+
+struct conf_guard {
+	struct conf_guard_rate rates[CONF_GUARD_NSCOPES];
+	uint32_t	 max_connections_per_ip;	/* 0 = no limit */
+	struct conf_network *allow;	/* exempt from every protection */
+	size_t		 nallow;
+	struct conf_greylist greylist;
+	char		**rcpt_static;	/* lower case "user@dom" or "@dom" */
+	size_t		 nrcpt_static;
+	uint32_t	 max_unknown;	/* unknown recipients per connection; 0 = no limit */
+};
+
+/* Everything off; allocates nothing. */
+void	conf_guard_defaults(struct conf_guard *);
+/* g is the top-level guard setting, or NULL (defaults stay). 0, or -1 with
+ * "FILE:LINE: reason" written through conf_fail. */
+int	conf_load_guard(struct conf_ctx *, const struct config_setting_t *g, struct conf_guard *);
+void	conf_guard_free(struct conf_guard *);
+
+#endif

@@ -1,0 +1,103 @@
+/* Attack protection at the SMTP door (docs/guard.md): token buckets,
+ * concurrent connections per client, greylisting and static recipient
+ * validation, with their state behind the kv interface (store/kv.h) so
+ * that several nodes can share it. Time is injected for the tests. */
+#ifndef MG_GUARD_GUARD_H
+#define MG_GUARD_GUARD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include "core/conf.h"
+#include "store/kv.h"
+
+#define GUARD_REPLY_MAX	128		/* bytes of a refusal line */
+
+/* Why a client was refused; GUARD_PASS is no refusal. */
+enum guard_reason {
+	GUARD_PASS,
+	GUARD_CONN_LIMIT,		/* max_connections_per_ip */
+	GUARD_CONN_RATE_IP,
+	GUARD_CONN_RATE_NET,
+	GUARD_MSG_RATE_IP,
+	GUARD_MSG_RATE_SENDER,
+	GUARD_RCPT_RATE_IP,
+	GUARD_UNKNOWN_RCPT,		/* not in recipients.static */
+	GUARD_UNKNOWN_LIMIT,		/* recipients.max_unknown passed */
+	GUARD_GREYLISTED,
+};
+#define GUARD_NREASONS	10
+extern const char *const guard_reason_names[];	/* "pass", "conn_limit", ... */
+
+/* Token bucket (as GCRA: one stored number, the theoretical arrival time
+ * in microseconds): up to r->burst events at once, then one every
+ * r->per / r->rate seconds. 1 when the event may go (and is counted), 0
+ * when refused with *wait_ms until it would go, or a negative kv error.
+ * A rate of 0 always gives 1 and touches nothing. */
+int	guard_bucket_take(struct kv *, const char *key, const struct conf_guard_rate *r,
+	    uint64_t now_ms, uint64_t *wait_ms);
+
+/* Greylisting of one triplet key. */
+enum guard_grey {
+	GUARD_GREY_NEW,			/* first seen now: refuse */
+	GUARD_GREY_EARLY,		/* retried before the delay: refuse */
+	GUARD_GREY_PASSED,		/* retried in the window: now allowed */
+	GUARD_GREY_ALLOWED,		/* allowed before (auto_allow running) */
+};
+/* The state of key at now (seconds), updated; *wait_s is how long a
+ * refused client should wait. A negative kv error. */
+int	guard_greylist(struct kv *, const struct conf_greylist *, const char *key, time_t now,
+	    uint32_t *wait_s);
+
+/* recipients.static: 1 when addr (local@domain) is listed or its domain
+ * has a "@domain" entry, 0 when its domain is listed but not addr, -1
+ * when its domain is not listed (not checked). Case-insensitive. */
+int	guard_rcpt_static(const struct conf_guard *, const char *addr, size_t len);
+
+/* What the guard knows about one connection. */
+struct guard_client {
+	char		 ip[INET6_ADDRSTRLEN];
+	char		 net[INET6_ADDRSTRLEN + 4];	/* "192.0.2.0/24", "2001:db8::/64" */
+	bool		 allowed;	/* in allow_ip: exempt from everything */
+	bool		 counted;	/* holds a concurrent-connection slot */
+	uint32_t	 unknown;	/* unknown recipients so far */
+};
+/* -MG_EINVAL for an address that is not IPv4 or IPv6. */
+int	guard_client_init(struct guard_client *, const struct conf_guard *,
+	    const struct sockaddr *);
+
+/* The guard of one process: the kv holding the state, its clock, and the
+ * refusals counted by reason. */
+struct guard {
+	struct kv	*kv;
+	uint64_t	(*clock_ms)(void);
+	uint64_t	 refused[GUARD_NREASONS];
+};
+/* Takes kv (closed by guard_free); clock_ms NULL = the real time. */
+struct guard *guard_new(struct kv *, uint64_t (*clock_ms)(void));
+struct guard *guard_free(struct guard *);
+
+/* The checks of each stage: GUARD_PASS, or a reason with the reply line
+ * (no CRLF) in reply. A kv failure lets the client pass, with a warning. */
+enum guard_reason guard_connect(struct guard *, const struct conf_guard *,
+	    struct guard_client *, char *reply, size_t cap);
+/* Gives back the slot of guard_connect (when it took one). */
+void	guard_disconnect(struct guard *, struct guard_client *);
+enum guard_reason guard_mail(struct guard *, const struct conf_guard *,
+	    const struct guard_client *, const char *sender, char *reply, size_t cap);
+/* greylist false: the listener or client is exempt (outbound, trusted). */
+enum guard_reason guard_rcpt(struct guard *, const struct conf_guard *,
+	    struct guard_client *, bool greylist, const char *sender, const char *rcpt,
+	    char *reply, size_t cap);
+
+/* Counts a refusal and logs "smtp refuse reason=R ip=IP" (after the
+ * session id unless sid is 0). */
+void	guard_refused(struct guard *, uint64_t sid, enum guard_reason, const char *ip);
+/* One line with the refusals by reason. */
+void	guard_log_stats(const struct guard *);
+
+#endif
