@@ -1,6 +1,8 @@
 /* guard (conf_guard.h): rate_limits { NAME = { rate; per; burst; }; ... };
  * max_connections_per_ip; allow_ip = [ CIDR ]; greylisting { ... };
- * recipients { static = [ "user@dom", "@dom" ]; max_unknown; }. */
+ * recipients { static = [ "user@dom", "@dom" ]; max_unknown; };
+ * pregreet { enabled; delay; remember; }; strict_pipelining;
+ * tarpit { enabled; step; max; }; max_idle_commands. */
 #include <libconfig.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +28,62 @@ conf_guard_defaults(struct conf_guard *c)
 {
 	memset(c, 0, sizeof(*c));
 	conf_u32_defaults(greylist_nums, GREYLIST_NNUMS, &c->greylist);
+	c->pregreet.delay_ms = 2000;
+	c->pregreet.remember = 3600;
+	c->tarpit.step_ms = 1000;
+	c->tarpit.max_ms = 10000;
+}
+
+/* A number of seconds in [0, max], stored as milliseconds. */
+static int
+guard_get_ms(struct conf_ctx *cx, const config_setting_t *g, const char *name,
+    const char *where, double max, uint32_t *ms)
+{
+	double v = (double)*ms / 1000.0;
+
+	if (conf_get_real(cx, g, name, where, 0, max, &v) < 0)
+		return -1;
+	*ms = (uint32_t)(v * 1000.0 + 0.5);
+	return 0;
+}
+
+static int
+guard_load_pregreet(struct conf_ctx *cx, const config_setting_t *g, struct conf_pregreet *c)
+{
+	static const char *const keys[] = { "enabled", "delay", "remember", NULL };
+
+	if (g == NULL)
+		return 0;
+	if (!config_setting_is_group(g))
+		return conf_fail(cx, g, "'guard.pregreet' must be a group");
+	if (conf_check_keys(cx, g, keys, "guard.pregreet") < 0 ||
+	    conf_get_bool(cx, g, "enabled", "guard.pregreet", &c->enabled) < 0 ||
+	    guard_get_ms(cx, g, "delay", "guard.pregreet", 60, &c->delay_ms) < 0 ||
+	    conf_get_u32(cx, g, "remember", "guard.pregreet", 0, 30 * 86400,
+	    &c->remember) < 0)
+		return -1;
+	if (c->enabled && c->delay_ms == 0)
+		return conf_fail(cx, g, "guard.pregreet.delay must be above 0 when enabled");
+	return 0;
+}
+
+static int
+guard_load_tarpit(struct conf_ctx *cx, const config_setting_t *g, struct conf_tarpit *c)
+{
+	static const char *const keys[] = { "enabled", "step", "max", NULL };
+
+	if (g == NULL)
+		return 0;
+	if (!config_setting_is_group(g))
+		return conf_fail(cx, g, "'guard.tarpit' must be a group");
+	if (conf_check_keys(cx, g, keys, "guard.tarpit") < 0 ||
+	    conf_get_bool(cx, g, "enabled", "guard.tarpit", &c->enabled) < 0 ||
+	    guard_get_ms(cx, g, "step", "guard.tarpit", 60, &c->step_ms) < 0 ||
+	    guard_get_ms(cx, g, "max", "guard.tarpit", 300, &c->max_ms) < 0)
+		return -1;
+	if (c->max_ms < c->step_ms)
+		return conf_fail(cx, g, "guard.tarpit.max must not be below guard.tarpit.step");
+	return 0;
 }
 
 /* rate_limits.NAME = { rate = N; per = SECONDS; burst = N; } */
@@ -192,7 +250,8 @@ int
 conf_load_guard(struct conf_ctx *cx, const struct config_setting_t *g, struct conf_guard *c)
 {
 	static const char *const keys[] = { "rate_limits", "max_connections_per_ip",
-		"allow_ip", "greylisting", "recipients", NULL };
+		"allow_ip", "greylisting", "recipients", "pregreet", "strict_pipelining",
+		"tarpit", "max_idle_commands", NULL };
 
 	if (g == NULL)
 		return 0;
@@ -204,7 +263,13 @@ conf_load_guard(struct conf_ctx *cx, const struct config_setting_t *g, struct co
 	    guard_load_rates(cx, config_setting_get_member(g, "rate_limits"), c) < 0 ||
 	    guard_load_allow(cx, config_setting_get_member(g, "allow_ip"), c) < 0 ||
 	    guard_load_greylist(cx, config_setting_get_member(g, "greylisting"),
-	    &c->greylist) < 0)
+	    &c->greylist) < 0 ||
+	    guard_load_pregreet(cx, config_setting_get_member(g, "pregreet"),
+	    &c->pregreet) < 0 ||
+	    guard_load_tarpit(cx, config_setting_get_member(g, "tarpit"), &c->tarpit) < 0 ||
+	    conf_get_bool(cx, g, "strict_pipelining", "guard", &c->strict_pipelining) < 0 ||
+	    conf_get_u32(cx, g, "max_idle_commands", "guard", 0, 1000000,
+	    &c->max_idle_commands) < 0)
 		return -1;
 	return guard_load_recipients(cx, config_setting_get_member(g, "recipients"), c);
 }

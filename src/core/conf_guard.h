@@ -1,6 +1,6 @@
 /* guard: attack protection at the SMTP door (docs/guard.md) -- rate
- * limits, concurrent connections per client, greylisting and static
- * recipient validation. Every protection is off by default. Loaded by
+ * limits, concurrent connections per client, greylisting, static
+ * recipient validation, pre-greeting, pipelining and tarpit. Every protection is off by default. Loaded by
  * conf.c into struct mg_conf from the top-level `guard` group. */
 #ifndef MG_CORE_CONF_GUARD_H
 #define MG_CORE_CONF_GUARD_H
@@ -42,6 +42,21 @@ struct conf_greylist {
 	size_t		 ndomains;
 };
 
+/* Pre-greeting detection: the banner waits delay_ms; a client that talks
+ * first is refused and remembered for `remember` seconds. */
+struct conf_pregreet {
+	bool		 enabled;
+	uint32_t	 delay_ms;
+	uint32_t	 remember;
+};
+
+/* Each error reply waits min(step_ms x errors so far, max_ms). */
+struct conf_tarpit {
+	bool		 enabled;
+	uint32_t	 step_ms;
+	uint32_t	 max_ms;
+};
+
 struct conf_guard {
 	struct conf_guard_rate rates[CONF_GUARD_NSCOPES];
 	uint32_t	 max_connections_per_ip;	/* 0 = no limit */
@@ -51,6 +66,10 @@ struct conf_guard {
 	char		**rcpt_static;	/* lower case "user@dom" or "@dom" */
 	size_t		 nrcpt_static;
 	uint32_t	 max_unknown;	/* unknown recipients per connection; 0 = no limit */
+	struct conf_pregreet pregreet;
+	bool		 strict_pipelining;	/* commands pipelined without PIPELINING: 554 */
+	struct conf_tarpit tarpit;
+	uint32_t	 max_idle_commands;	/* RSET+NOOP+HELP+VRFY; 0 = no limit */
 };
 
 /* Everything off; allocates nothing. */

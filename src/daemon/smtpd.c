@@ -70,6 +70,8 @@ cfg_new(struct smtpd *d, struct mg_conf *conf, bool owned)
 			.limits = &conf->limits,
 			.tls = l->tls != CONF_LTLS_NONE ? tls : NULL,
 			.tls_required = l->tls == CONF_LTLS_REQUIRED,
+			.strict_pipelining = conf->guard.strict_pipelining,
+			.max_idle_commands = conf->guard.max_idle_commands,
 		};
 		if (l->tls != CONF_LTLS_NONE && tls == NULL)
 			log_warn("smtpd listener=%s tls=unavailable reason=\"no certificate\"",

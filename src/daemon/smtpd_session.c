@@ -406,6 +406,42 @@ sess_close(struct smtp_session *smtp)
 	smtpd_session_gone(d);
 }
 
+/* guard.pregreet: allow_ip and trusted clients get the banner at once. */
+static uint32_t
+sess_greet_delay(struct smtp_session *smtp)
+{
+	struct smtpd_sess *ss = smtp_session_udata(smtp);
+	const struct conf_pregreet *pg = &ss->cfg->conf->guard.pregreet;
+
+	if (!pg->enabled || ss->client.allowed ||
+	    conf_is_trusted(ss->cfg->conf, &smtp_session_info(smtp)->peer.sa))
+		return 0;
+	return pg->delay_ms;
+}
+
+static uint32_t
+sess_error_delay(struct smtp_session *smtp, uint32_t n)
+{
+	struct smtpd_sess *ss = smtp_session_udata(smtp);
+
+	return guard_tarpit_ms(&ss->cfg->conf->guard.tarpit, n);
+}
+
+static void
+sess_abuse(struct smtp_session *smtp, enum smtp_abuse what)
+{
+	static const enum guard_reason reasons[] = {
+		[SMTP_ABUSE_PREGREET] = GUARD_PREGREET,
+		[SMTP_ABUSE_PIPELINING] = GUARD_PIPELINING,
+		[SMTP_ABUSE_IDLE] = GUARD_IDLE_COMMANDS,
+	};
+	struct smtpd_sess *ss = smtp_session_udata(smtp);
+
+	guard_refused(ss->d->guard, smtp_session_info(smtp)->id, reasons[what], ss->client.ip);
+	if (what == SMTP_ABUSE_PREGREET)
+		guard_pregreet_remember(ss->d->guard, &ss->cfg->conf->guard, &ss->client);
+}
+
 static const struct smtp_server_ops smtpd_ops = {
 	.on_mail = sess_mail,
 	.on_rcpt = sess_rcpt,
@@ -414,6 +450,9 @@ static const struct smtp_server_ops smtpd_ops = {
 	.on_data_end = sess_data_end,
 	.on_reset = sess_reset,
 	.on_close = sess_close,
+	.greet_delay = sess_greet_delay,
+	.error_delay = sess_error_delay,
+	.on_abuse = sess_abuse,
 };
 
 int

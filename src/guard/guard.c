@@ -25,7 +25,8 @@ lower(char *s)
 
 const char *const guard_reason_names[] = { "pass", "conn_limit", "conn_rate_ip",
 	"conn_rate_net", "msg_rate_ip", "msg_rate_sender", "rcpt_rate_ip",
-	"unknown_rcpt", "unknown_limit", "greylisted", NULL };
+	"unknown_rcpt", "unknown_limit", "greylisted", "pregreet", "pregreet_listed",
+	"pipelining", "idle_commands", NULL };
 
 /* The integer stored at key: 0, -MG_ENOENT, or -MG_EPROTO. */
 static int
@@ -237,6 +238,8 @@ guard_connect(struct guard *g, const struct conf_guard *c, struct guard_client *
 
 	if (gc->allowed)
 		return GUARD_PASS;
+	if ((r = guard_pregreet_listed(g, c, gc, reply, cap)) != GUARD_PASS)
+		return r;
 	if (c->max_connections_per_ip > 0) {
 		snprintf(key, sizeof(key), "guard:c:%s", gc->ip);
 		if ((rc = kv_incr(g->kv, key, strlen(key), 1, CONN_TTL, &n)) < 0) {

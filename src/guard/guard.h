@@ -29,8 +29,12 @@ enum guard_reason {
 	GUARD_UNKNOWN_RCPT,		/* not in recipients.static */
 	GUARD_UNKNOWN_LIMIT,		/* recipients.max_unknown passed */
 	GUARD_GREYLISTED,
+	GUARD_PREGREET,			/* talked before the banner */
+	GUARD_PREGREET_LISTED,		/* did so within pregreet.remember */
+	GUARD_PIPELINING,		/* strict_pipelining */
+	GUARD_IDLE_COMMANDS,		/* max_idle_commands passed */
 };
-#define GUARD_NREASONS	10
+#define GUARD_NREASONS	14
 extern const char *const guard_reason_names[];	/* "pass", "conn_limit", ... */
 
 /* Token bucket (as GCRA: one stored number, the theoretical arrival time
@@ -93,6 +97,18 @@ enum guard_reason guard_mail(struct guard *, const struct conf_guard *,
 enum guard_reason guard_rcpt(struct guard *, const struct conf_guard *,
 	    struct guard_client *, bool greylist, const char *sender, const char *rcpt,
 	    char *reply, size_t cap);
+
+/* guard_door.c: pre-greeting, tarpit. */
+/* A client that talked before the banner: remembered (pregreet.remember
+ * seconds) so that guard_connect refuses its next connections. */
+void	guard_pregreet_remember(struct guard *, const struct conf_guard *,
+	    const struct guard_client *);
+/* GUARD_PREGREET_LISTED with a 421 reply when the client is remembered. */
+enum guard_reason guard_pregreet_listed(struct guard *, const struct conf_guard *,
+	    const struct guard_client *, char *reply, size_t cap);
+/* Milliseconds the n-th error reply of a session waits (n from 1):
+ * min(step x n, max), 0 when the tarpit is off. */
+uint32_t guard_tarpit_ms(const struct conf_tarpit *, uint32_t n);
 
 /* Counts a refusal and logs "smtp refuse reason=R ip=IP" (after the
  * session id unless sid is 0). */

@@ -29,10 +29,12 @@
 static void	session_read_cb(struct bufferevent *, void *);
 static void	session_write_cb(struct bufferevent *, void *);
 static void	session_event_cb(struct bufferevent *, short, void *);
+static void	session_timer_cb(evutil_socket_t, short, void *);
 
 static const char *const phase_names[] = {
 	"command", "data", "bdat", "backend", "starttls", "tls", "closing",
 };
+static const char *const abuse_names[] = { "pregreet", "pipelining", "idle_commands" };
 
 void
 smtp_printable(struct mg_slice in, char *out, size_t outlen)
@@ -64,12 +66,69 @@ peer_set(struct smtp_session_info *info, const struct sockaddr *sa, socklen_t le
 	}
 }
 
+/* The session's one timer (banner delay or tarpit) fires in ms. */
+static int
+timer_arm(struct smtp_session *s, uint32_t ms)
+{
+	struct timeval tv = { (time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000 };
+
+	if (s->timer == NULL &&
+	    (s->timer = evtimer_new(bufferevent_get_base(s->raw), session_timer_cb, s)) == NULL)
+		return -MG_ENOMEM;
+	return evtimer_add(s->timer, &tv) == 0 ? 0 : -MG_ENOMEM;
+}
+
+/* The tarpit: the reply about to be queued and everything after it wait
+ * for the timer; nothing is read or written meanwhile. */
+static void
+tarpit(struct smtp_session *s)
+{
+	uint32_t ms;
+
+	s->nrefused++;
+	if (s->ops->error_delay == NULL || s->held ||
+	    (ms = s->ops->error_delay(s, s->nrefused)) == 0 || timer_arm(s, ms) < 0)
+		return;
+	s->held = true;
+	bufferevent_disable(s->bev, EV_READ | EV_WRITE);
+}
+
+static void
+session_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct smtp_session *s = arg;
+
+	if (s->greeting) {
+		s->greeting = false;
+		if (s->phase == SMTP_PH_CMD)
+			smtp__greet(s);
+		return;
+	}
+	if (!s->held)
+		return;
+	s->held = false;
+	bufferevent_enable(s->bev, s->phase == SMTP_PH_CLOSING ? EV_WRITE :
+	    EV_READ | EV_WRITE);
+	smtp__process(s);	/* pipelined commands, or the close */
+}
+
+void
+smtp__abuse(struct smtp_session *s, enum smtp_abuse what, const char *line)
+{
+	log_info("%016" PRIx64 " smtp reject stage=%s code=%.3s reason=\"%s\"",
+	    s->info.id, abuse_names[what], line, line + 4);
+	if (s->ops->on_abuse != NULL)
+		s->ops->on_abuse(s, what);
+	smtp__close(s, line);
+}
+
 struct smtp_session *
 smtp_session_new(struct event_base *base, evutil_socket_t fd,
     const struct sockaddr *sa, socklen_t salen, const struct smtp_server_cfg *cfg,
     const struct smtp_server_ops *ops, void *udata)
 {
 	struct smtp_session *s;
+	uint32_t delay;
 
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
 		evutil_closesocket(fd);
@@ -93,7 +152,11 @@ smtp_session_new(struct event_base *base, evutil_socket_t fd,
 	bufferevent_enable(s->bev, EV_READ | EV_WRITE);
 	log_info("%016" PRIx64 " smtp connect ip=%s port=%u listener=%s",
 	    s->info.id, s->info.ip, s->info.port, cfg->name);
-	smtp__greet(s);
+	if (ops->greet_delay != NULL && (delay = ops->greet_delay(s)) > 0 &&
+	    timer_arm(s, delay) == 0)
+		s->greeting = true;
+	else
+		smtp__greet(s);
 	return s;
 }
 
@@ -146,6 +209,7 @@ smtp__refuse(struct smtp_session *s, const char *stage,
 	const char *reason = strlen(line) > 4 ? line + 4 : "";
 	char what[256];
 
+	tarpit(s);
 	smtp__reply(s, line);
 	if (arg != NULL) {
 		smtp_printable(*arg, what, sizeof(what));
@@ -200,6 +264,8 @@ session_free(struct smtp_session *s)
 			drained += (size_t)n;
 	}
 	bufferevent_free(s->raw);
+	if (s->timer != NULL)
+		event_free(s->timer);
 	free(s->info.helo);
 	free(s->info.tls);
 	free(s);
@@ -277,7 +343,7 @@ smtp__process(struct smtp_session *s)
 	if (s->dispatching)
 		return;
 	s->dispatching = true;
-	while (more && !s->gone) {
+	while (more && !s->gone && !s->held) {
 		switch (s->phase) {
 		case SMTP_PH_CMD:
 			more = smtp__read_command(s);
@@ -317,6 +383,13 @@ session_read_cb(struct bufferevent *bev, void *arg)
 	struct smtp_session *s = arg;
 	uint32_t limit = s->cfg->limits->session_timeout;
 
+	if (s->greeting) {
+		s->greeting = false;
+		evtimer_del(s->timer);
+		smtp__abuse(s, SMTP_ABUSE_PREGREET,
+		    "554 5.5.1 Protocol error: talked before the greeting");
+		return;
+	}
 	if (limit != 0 && s->phase <= SMTP_PH_BDAT &&
 	    mg_clock_ms() - s->started_ms >= (uint64_t)limit * 1000) {
 		log_info("%016" PRIx64 " smtp limit name=session_timeout value=%u",

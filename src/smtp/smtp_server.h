@@ -29,6 +29,15 @@ struct smtp_server_cfg {
 	const struct conf_limits *limits;
 	SSL_CTX		*tls;		/* STARTTLS offered when non-NULL */
 	bool		 tls_required;	/* MAIL refused before STARTTLS */
+	bool		 strict_pipelining;	/* pipelining without PIPELINING: 554, close */
+	uint32_t	 max_idle_commands;	/* RSET+NOOP+HELP+VRFY; 0 = no limit */
+};
+
+/* A rule of conduct the client broke; the session closes after its reply. */
+enum smtp_abuse {
+	SMTP_ABUSE_PREGREET,		/* talked before the banner */
+	SMTP_ABUSE_PIPELINING,		/* strict_pipelining */
+	SMTP_ABUSE_IDLE,		/* max_idle_commands */
 };
 
 /* What the backend may read about a session (never write). */
@@ -72,6 +81,14 @@ struct smtp_server_ops {
 	void	(*on_reset)(struct smtp_session *);
 	/* The session is gone; the pointer is invalid after this returns. */
 	void	(*on_close)(struct smtp_session *);
+	/* Optional (NULL: none). Milliseconds the banner waits; a client that
+	 * talks meanwhile gets 554 and is closed. */
+	uint32_t (*greet_delay)(struct smtp_session *);
+	/* Optional. Milliseconds the n-th error reply (4xx/5xx, n from 1)
+	 * waits before it is written; nothing else is read meanwhile. */
+	uint32_t (*error_delay)(struct smtp_session *, uint32_t n);
+	/* Optional. The client broke a rule; called before its reply. */
+	void	(*on_abuse)(struct smtp_session *, enum smtp_abuse);
 };
 
 /* Starts a session on an accepted, non-blocking socket (taken over, also

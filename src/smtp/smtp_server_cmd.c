@@ -307,8 +307,24 @@ parse_error(struct smtp_session *s, const struct smtp_cmd *cmd, int rc)
 	smtp__refuse(s, stage, NULL, line, true);
 }
 
+/* max_idle_commands: RSET, NOOP, HELP and VRFY together. */
+static bool
+idle_exceeded(struct smtp_session *s, const struct smtp_cmd *cmd)
+{
+	uint32_t max = s->cfg->max_idle_commands;
+
+	if (max == 0 || (cmd->type != SMTP_CMD_RSET && cmd->type != SMTP_CMD_NOOP &&
+	    cmd->type != SMTP_CMD_HELP && cmd->type != SMTP_CMD_VRFY) || ++s->nidle <= max)
+		return false;
+	log_info("%016" PRIx64 " smtp limit name=max_idle_commands value=%u", s->info.id, max);
+	return true;
+}
+
+/* pending: input follows the line, so the client did not wait for this
+ * reply; without PIPELINING offered (EHLO answered) that is refused under
+ * strict_pipelining. */
 static void
-command(struct smtp_session *s, const uint8_t *line, size_t len)
+command(struct smtp_session *s, const uint8_t *line, size_t len, bool pending)
 {
 	const struct conf_limits *lim = s->cfg->limits;
 	struct smtp_cmd cmd;
@@ -320,6 +336,10 @@ command(struct smtp_session *s, const uint8_t *line, size_t len)
 		smtp__close(s, "421 4.7.0 Too many commands, closing connection");
 		return;
 	}
+	if (pending && !s->info.esmtp && s->cfg->strict_pipelining) {
+		smtp__abuse(s, SMTP_ABUSE_PIPELINING, "554 5.5.1 Pipelining not offered");
+		return;
+	}
 	rc = smtp_parse_command(line, len, true, &cmd);
 	if (s->draining && s->tx == NULL && !(rc == 0 && cmd.type == SMTP_CMD_QUIT)) {
 		smtp__close(s, "421 4.3.2 Service shutting down");
@@ -327,6 +347,9 @@ command(struct smtp_session *s, const uint8_t *line, size_t len)
 	}
 	if (rc < 0)
 		parse_error(s, &cmd, rc);
+	else if (idle_exceeded(s, &cmd))
+		smtp__abuse(s, SMTP_ABUSE_IDLE,
+		    "421 4.7.0 Too many RSET/NOOP/HELP/VRFY commands, closing connection");
 	else
 		handlers[cmd.type](s, &cmd);
 }
@@ -373,7 +396,7 @@ smtp__read_command(struct smtp_session *s)
 		smtp__close(s, "421 4.3.0 Local error in processing, closing connection");
 		return false;
 	}
-	command(s, line, (size_t)eol.pos);
+	command(s, line, (size_t)eol.pos, avail > total);
 	evbuffer_drain(in, total);
 	return true;
 }

@@ -42,7 +42,10 @@ struct smtp_session {
 	uint64_t	 chunk_size;	/* of the current BDAT */
 	uint64_t	 chunk_left;	/* its bytes still to read */
 	const char	*close_reply;	/* to send once the backend has answered */
+	struct event	*timer;		/* banner delay, tarpit; NULL until needed */
 	uint32_t	 ncommands, nerrors, nmessages;
+	uint32_t	 nrefused;	/* error replies: the tarpit's n */
+	uint32_t	 nidle;		/* RSET, NOOP, HELP, VRFY */
 	uint8_t		 phase;		/* enum smtp_phase */
 	bool		 chunk_last;
 	bool		 chunk_discard;	/* BDAT refused: its bytes are dropped */
@@ -52,6 +55,8 @@ struct smtp_session {
 	bool		 dispatching;	/* inside smtp__process: do not free */
 	bool		 eof;		/* the client sends no more: close once idle */
 	bool		 gone;		/* connection unusable: free when allowed */
+	bool		 greeting;	/* the banner waits: any input is refused */
+	bool		 held;		/* a tarpitted reply waits: read nothing */
 };
 
 /* smtp_server.c */
@@ -65,6 +70,8 @@ void	smtp__refuse(struct smtp_session *, const char *stage,
 void	smtp__close(struct smtp_session *, const char *reply);
 void	smtp__set_timeout(struct smtp_session *, uint32_t seconds);
 void	smtp__starttls(struct smtp_session *);
+/* Refuses and closes a client that broke a rule (ops->on_abuse). */
+void	smtp__abuse(struct smtp_session *, enum smtp_abuse, const char *line);
 
 /* smtp_server_cmd.c */
 /* Reads and runs one command line; false when more input is needed or

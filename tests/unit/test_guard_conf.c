@@ -94,8 +94,8 @@ test_errors(void **state)
 {
 	static const struct { const char *text, *want; } cases[] = {
 		{ BASE "guard = 5;\n", "test.conf:5: 'guard' must be a group { ... }" },
-		{ BASE "guard = { tarpit = 1; };\n",
-		  "test.conf:5: unknown setting 'tarpit' in guard" },
+		{ BASE "guard = { tarpits = 1; };\n",
+		  "test.conf:5: unknown setting 'tarpits' in guard" },
 		{ BASE "guard = { max_connections_per_ip = -1; };\n",
 		  "test.conf:5: guard.max_connections_per_ip = -1 is out of range [0, 100000]" },
 		{ BASE "guard = {\n allow_ip = [ \"10.0.0.0/33\" ]; };\n",

@@ -92,7 +92,7 @@ fake_close(struct smtp_session *s)
 
 static const struct smtp_server_ops fake_ops = {
 	fake_mail, fake_rcpt, fake_data_begin, fake_data_chunk, fake_data_end,
-	fake_reset, fake_close,
+	fake_reset, fake_close, NULL, NULL, NULL,
 };
 
 static struct conf_limits

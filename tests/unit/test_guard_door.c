@@ -1,0 +1,237 @@
+/* guard's door rules: the pregreet, strict_pipelining, tarpit and
+ * max_idle_commands settings (defaults, loading, FILE:LINE errors), the
+ * tarpit's delay formula, and a pre-greeting client remembered then
+ * refused at connect until its entry expires (injected clock). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <cmocka.h>
+
+#include "core/conf.h"
+#include "guard/guard.h"
+#include "test_util.h"
+
+#define BASE \
+	"spool = \"s\";\nstore = \"d/x.db\";\n" \
+	"listeners = ( { address = \"127.0.0.1:2525\"; role = \"inbound\"; } );\n" \
+	"domains = ( { name = \"example.test\"; route = \"127.0.0.1:2526\"; } );\n"
+
+static char dir[] = "/tmp/test_guard_door.XXXXXX";
+static uint64_t now_ms = 1700000000000ull;
+
+static time_t
+kv_clock(void)
+{
+	return (time_t)(now_ms / 1000);
+}
+
+static uint64_t
+guard_clock(void)
+{
+	return now_ms;
+}
+
+static struct mg_conf *
+load(const char *text, char *err, size_t errlen)
+{
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/test.conf", dir);
+	assert_non_null(f = fopen(path, "w"));
+	fputs(text, f);
+	fclose(f);
+	return conf_load(path, err, errlen);
+}
+
+static void
+check_u32(const char *what, uint32_t got, uint32_t want)
+{
+	char g[32], w[32];
+
+	snprintf(g, sizeof(g), "%u", got);
+	snprintf(w, sizeof(w), "%u", want);
+	check_str(what, g, w);
+}
+
+static void
+test_defaults_and_full(void **state)
+{
+	char err[512];
+	struct mg_conf *c = load(BASE, err, sizeof(err));
+
+	if (c == NULL)
+		fail_msg("%s", err);
+	assert_false(c->guard.pregreet.enabled);
+	check_u32("pregreet.delay_ms", c->guard.pregreet.delay_ms, 2000);
+	check_u32("pregreet.remember", c->guard.pregreet.remember, 3600);
+	assert_false(c->guard.strict_pipelining);
+	assert_false(c->guard.tarpit.enabled);
+	check_u32("tarpit.step_ms", c->guard.tarpit.step_ms, 1000);
+	check_u32("tarpit.max_ms", c->guard.tarpit.max_ms, 10000);
+	check_u32("max_idle_commands", c->guard.max_idle_commands, 0);
+	conf_free(c);
+	c = load(BASE "guard = { pregreet = { enabled = true; delay = 0.3; remember = 60; };\n"
+	    " strict_pipelining = true; max_idle_commands = 5;\n"
+	    " tarpit = { enabled = true; step = 0.25; max = 2; }; };\n", err, sizeof(err));
+	if (c == NULL)
+		fail_msg("%s", err);
+	assert_true(c->guard.pregreet.enabled);
+	check_u32("pregreet.delay_ms", c->guard.pregreet.delay_ms, 300);
+	check_u32("pregreet.remember", c->guard.pregreet.remember, 60);
+	assert_true(c->guard.strict_pipelining);
+	check_u32("tarpit.step_ms", c->guard.tarpit.step_ms, 250);
+	check_u32("tarpit.max_ms", c->guard.tarpit.max_ms, 2000);
+	check_u32("max_idle_commands", c->guard.max_idle_commands, 5);
+	conf_free(c);
+	check_failures();
+}
+
+static void
+test_errors(void **state)
+{
+	static const struct { const char *text, *want; } cases[] = {
+		{ BASE "guard = { pregreet = 1; };\n",
+		  "test.conf:5: 'guard.pregreet' must be a group" },
+		{ BASE "guard = { pregreet = { wait = 1; }; };\n",
+		  "test.conf:5: unknown setting 'wait' in guard.pregreet" },
+		{ BASE "guard = { pregreet = {\n delay = 61; }; };\n",
+		  "test.conf:6: guard.pregreet.delay = 61 is out of range [0, 60]" },
+		{ BASE "guard = { pregreet = { delay = \"2\"; }; };\n",
+		  "test.conf:5: guard.pregreet.delay must be a number" },
+		{ BASE "guard = { pregreet = { enabled = true; delay = 0; }; };\n",
+		  "test.conf:5: guard.pregreet.delay must be above 0 when enabled" },
+		{ BASE "guard = { pregreet = { remember = -1; }; };\n",
+		  "test.conf:5: guard.pregreet.remember = -1 is out of range [0, 2592000]" },
+		{ BASE "guard = { strict_pipelining = \"yes\"; };\n",
+		  "test.conf:5: guard.strict_pipelining must be true or false" },
+		{ BASE "guard = { tarpit = true; };\n",
+		  "test.conf:5: 'guard.tarpit' must be a group" },
+		{ BASE "guard = { tarpit = { step = -1.0; }; };\n",
+		  "test.conf:5: guard.tarpit.step = -1 is out of range [0, 60]" },
+		{ BASE "guard = { tarpit = { max = 301; }; };\n",
+		  "test.conf:5: guard.tarpit.max = 301 is out of range [0, 300]" },
+		{ BASE "guard = { tarpit = { step = 5; max = 2; }; };\n",
+		  "test.conf:5: guard.tarpit.max must not be below guard.tarpit.step" },
+		{ BASE "guard = { tarpit = { enable = true; }; };\n",
+		  "test.conf:5: unknown setting 'enable' in guard.tarpit" },
+		{ BASE "guard = { max_idle_commands = -3; };\n",
+		  "test.conf:5: guard.max_idle_commands = -3 is out of range [0, 1000000]" },
+	};
+	char err[512], got[512], what[64];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct mg_conf *c = load(cases[i].text, err, sizeof(err));
+		const char *name;
+
+		snprintf(what, sizeof(what), "error case %zu", i);
+		if (c != NULL) {
+			conf_free(c);
+			check_str(what, "(loaded)", cases[i].want);
+			continue;
+		}
+		name = strstr(err, "test.conf");
+		snprintf(got, sizeof(got), "%s", name ? name : err);
+		check_str(what, got, cases[i].want);
+	}
+	check_failures();
+}
+
+static void
+test_tarpit_formula(void **state)
+{
+	static const struct { struct conf_tarpit t; uint32_t n, want; } cases[] = {
+		{ { false, 1000, 10000 }, 5, 0 },
+		{ { true, 1000, 10000 }, 0, 0 },
+		{ { true, 1000, 10000 }, 1, 1000 },
+		{ { true, 1000, 10000 }, 3, 3000 },
+		{ { true, 1000, 10000 }, 10, 10000 },
+		{ { true, 1000, 10000 }, 11, 10000 },
+		{ { true, 250, 600 }, 2, 500 },
+		{ { true, 250, 600 }, 3, 600 },
+		{ { true, 60000, 300000 }, UINT32_MAX, 300000 },	/* no overflow */
+	};
+	char what[64];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(what, sizeof(what), "tarpit case %zu", i);
+		check_u32(what, guard_tarpit_ms(&cases[i].t, cases[i].n), cases[i].want);
+	}
+	check_failures();
+}
+
+static void
+client(struct guard_client *gc, const struct conf_guard *c, const char *ip)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+
+	assert_int_equal(inet_pton(AF_INET, ip, &sin.sin_addr), 1);
+	assert_int_equal(guard_client_init(gc, c, (struct sockaddr *)&sin), 0);
+}
+
+static void
+test_pregreet_remembered(void **state)
+{
+	const struct kv_local_opts opts = { .clock = kv_clock };
+	struct conf_guard c;
+	struct guard_client a, b;
+	struct guard *g;
+	struct kv *kv;
+	char err[256], reply[GUARD_REPLY_MAX] = "";
+
+	conf_guard_defaults(&c);
+	c.pregreet.enabled = true;
+	c.pregreet.remember = 60;
+	if ((kv = kv_local_open(&opts, err, sizeof(err))) == NULL)
+		fail_msg("kv_local_open: %s", err);
+	assert_non_null(g = guard_new(kv, guard_clock));
+	client(&a, &c, "192.0.2.1");
+	client(&b, &c, "192.0.2.2");
+	assert_int_equal(guard_connect(g, &c, &a, reply, sizeof(reply)), GUARD_PASS);
+	guard_disconnect(g, &a);
+	guard_pregreet_remember(g, &c, &a);
+	assert_int_equal(guard_connect(g, &c, &a, reply, sizeof(reply)), GUARD_PREGREET_LISTED);
+	check_str("reply", reply,
+	    "421 4.7.0 Protocol error: talked before the greeting, try again later");
+	assert_int_equal(guard_connect(g, &c, &b, reply, sizeof(reply)), GUARD_PASS);
+	guard_disconnect(g, &b);
+	now_ms += 61 * 1000;
+	assert_int_equal(guard_connect(g, &c, &a, reply, sizeof(reply)), GUARD_PASS);
+	guard_disconnect(g, &a);
+	c.pregreet.enabled = false;	/* off: nothing remembered, nothing checked */
+	guard_pregreet_remember(g, &c, &a);
+	c.pregreet.enabled = true;
+	assert_int_equal(guard_connect(g, &c, &a, reply, sizeof(reply)), GUARD_PASS);
+	guard_disconnect(g, &a);
+	guard_free(g);
+	check_failures();
+}
+
+static int
+setup(void **state)
+{
+	return mkdtemp(dir) == NULL ? -1 : 0;
+}
+
+static int
+teardown(void **state)
+{
+	return remove_tree(dir);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults_and_full),
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_tarpit_formula),
+		cmocka_unit_test(test_pregreet_remembered),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
