@@ -37,6 +37,10 @@ def parse_args():
     p.add_argument("--queue", default="max_deliveries = 100; max_per_destination = 50;",
                    help="extra queue settings for the gateway")
     p.add_argument("--log-level", default="info", help="mailgated log_level")
+    p.add_argument("--network", action="store_true",
+                   help="let the engine's checks use DNS (off: the figures measure the "
+                        "gateway, not this machine's resolver)")
+    p.add_argument("--extra", default="", help="more configuration, e.g. 'scan = { workers = 4; };'")
     p.add_argument("--timeout", type=float, default=600, help="seconds to wait for delivery")
     p.add_argument("--keep", action="store_true", help="keep the work directory")
     return p.parse_args()
@@ -415,7 +419,9 @@ def main():
         msgs = load_corpus(args.corpus, args.sample, work)
         sink = (MaildirSink if args.downstream == "sink" else AioSink)(mg, work)
         sessions = max(1000, args.idle + 2000, args.connections * 2)
-        gw = mg.Gateway(sink.port, limits=f"max_sessions = {sessions};", queue=args.queue)
+        engine = "" if args.network else "engine = { network = false; };\n"
+        gw = mg.Gateway(sink.port, limits=f"max_sessions = {sessions};", queue=args.queue,
+                        extra=engine + args.extra)
         with open(gw.conf) as f:
             conf = f.read().replace('log_level = "debug";', f'log_level = "{args.log_level}";')
         with open(gw.conf, "w") as f:

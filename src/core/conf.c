@@ -51,7 +51,7 @@ static const struct conf_num conf_nums[] = {
 	NUM32("queue", queue, reply_timeout, 300, 1, 3600),
 	NUM32("queue", queue, mx_port, 25, 1, 65535),
 	NUM32("resolver", resolver, timeout, 5, 1, 60),
-	{ "scan", "workers", offsetof(struct mg_conf, scan_workers), 4, 2, 1, 64 },
+	{ "scan", "workers", offsetof(struct mg_conf, scan_workers), 4, 8, 1, 64 },
 	NUM32("engine.mime", engine.mime, max_header_len, 64u << 10, 1024, 16u << 20),
 	NUM32("engine.mime", engine.mime, max_headers, 1024, 16, 100000),
 	NUM32("engine.mime", engine.mime, max_depth, 32, 1, 256),
