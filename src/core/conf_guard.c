@@ -2,7 +2,9 @@
  * max_connections_per_ip; allow_ip = [ CIDR ]; greylisting { ... };
  * recipients { static = [ "user@dom", "@dom" ]; max_unknown; };
  * pregreet { enabled; delay; remember; }; strict_pipelining;
- * tarpit { enabled; step; max; }; max_idle_commands. */
+ * tarpit { enabled; step; max; }; max_idle_commands;
+ * screen { dnsbl = ( { zone; weight; codes; } ); threshold; rdns; timeout; }. */
+#include <arpa/inet.h>
 #include <libconfig.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +34,8 @@ conf_guard_defaults(struct conf_guard *c)
 	c->pregreet.remember = 3600;
 	c->tarpit.step_ms = 1000;
 	c->tarpit.max_ms = 10000;
+	c->screen.threshold = 1;
+	c->screen.timeout_ms = 2000;
 }
 
 /* A number of seconds in [0, max], stored as milliseconds. */
@@ -246,12 +250,105 @@ guard_load_allow(struct conf_ctx *cx, const config_setting_t *list, struct conf_
 	return 0;
 }
 
+static const char *const screen_rdns_names[] = { "off", "log", "require", NULL };
+
+/* codes = [ "127.0.0.2", ... ]: the answers that count as listed. */
+static int
+screen_load_codes(struct conf_ctx *cx, const config_setting_t *list, const char *where,
+    struct conf_screen_zone *z)
+{
+	int n;
+
+	if (!config_setting_is_array(list) && !config_setting_is_list(list))
+		return conf_fail(cx, list, "%s.codes must be a list [ \"127.0.0.2\", ... ]",
+		    where);
+	if ((n = config_setting_length(list)) > CONF_SCREEN_MAX_CODES)
+		return conf_fail(cx, list, "%s.codes: more than %d elements", where,
+		    CONF_SCREEN_MAX_CODES);
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *s = config_setting_get_elem(list, (unsigned)i);
+		const char *v = config_setting_get_string(s);
+		struct in_addr a;
+
+		if (v == NULL || inet_pton(AF_INET, v, &a) != 1)
+			return conf_fail(cx, s, "%s.codes: '%s' is not an IPv4 address", where,
+			    v != NULL ? v : "(not a string)");
+		z->codes[z->ncodes++] = ntohl(a.s_addr);
+	}
+	return 0;
+}
+
+static int
+screen_load_zone(struct conf_ctx *cx, const config_setting_t *g, size_t i,
+    struct conf_screen_zone *z)
+{
+	static const char *const keys[] = { "zone", "weight", "codes", NULL };
+	const config_setting_t *codes;
+	char where[64];
+
+	snprintf(where, sizeof(where), "guard.screen.dnsbl[%zu]", i);
+	if (!config_setting_is_group(g))
+		return conf_fail(cx, g, "%s must be a group { zone; weight; codes; }", where);
+	z->weight = 1;
+	if (conf_check_keys(cx, g, keys, where) < 0)
+		return -1;
+	if (config_setting_get_member(g, "zone") == NULL)
+		return conf_fail(cx, g, "%s: 'zone' is required", where);
+	if (conf_get_string(cx, g, "zone", true, &z->zone) < 0 ||
+	    conf_get_u32(cx, g, "weight", where, 0, 1000, &z->weight) < 0)
+		return -1;
+	if (conf_check_domain(z->zone) < 0)
+		return conf_fail(cx, config_setting_get_member(g, "zone"),
+		    "%s.zone: '%s' is not a domain name", where, z->zone);
+	conf_lower(z->zone);
+	if ((codes = config_setting_get_member(g, "codes")) == NULL)
+		return 0;
+	return screen_load_codes(cx, codes, where, z);
+}
+
+static int
+guard_load_screen(struct conf_ctx *cx, const config_setting_t *g, struct conf_screen *c)
+{
+	static const char *const keys[] = { "dnsbl", "threshold", "rdns", "timeout", NULL };
+	const config_setting_t *list;
+	int rdns = (int)c->rdns, n;
+
+	if (g == NULL)
+		return 0;
+	if (!config_setting_is_group(g))
+		return conf_fail(cx, g, "'guard.screen' must be a group");
+	if (conf_check_keys(cx, g, keys, "guard.screen") < 0 ||
+	    conf_get_u32(cx, g, "threshold", "guard.screen", 1, 100000, &c->threshold) < 0 ||
+	    conf_get_enum(cx, g, "rdns", screen_rdns_names, &rdns) < 0 ||
+	    guard_get_ms(cx, g, "timeout", "guard.screen", 30, &c->timeout_ms) < 0)
+		return -1;
+	c->rdns = (enum conf_screen_rdns)rdns;
+	if (c->timeout_ms == 0)
+		return conf_fail(cx, g, "guard.screen.timeout must be above 0");
+	if ((list = config_setting_get_member(g, "dnsbl")) == NULL)
+		return 0;
+	if (!config_setting_is_list(list) && !config_setting_is_array(list))
+		return conf_fail(cx, list, "guard.screen.dnsbl must be a list ( { ... }, ... )");
+	if ((n = config_setting_length(list)) > CONF_SCREEN_MAX_ZONES)
+		return conf_fail(cx, list, "guard.screen.dnsbl: more than %d zones",
+		    CONF_SCREEN_MAX_ZONES);
+	if (n > 0 && (c->zones = calloc((size_t)n, sizeof(*c->zones))) == NULL)
+		return conf_fail(cx, list, "out of memory");
+	for (int i = 0; i < n; i++) {
+		c->nzones++;
+		if (screen_load_zone(cx, config_setting_get_elem(list, (unsigned)i),
+		    (size_t)i, &c->zones[i]) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 int
 conf_load_guard(struct conf_ctx *cx, const struct config_setting_t *g, struct conf_guard *c)
 {
 	static const char *const keys[] = { "rate_limits", "max_connections_per_ip",
 		"allow_ip", "greylisting", "recipients", "pregreet", "strict_pipelining",
-		"tarpit", "max_idle_commands", NULL };
+		"tarpit", "max_idle_commands", "screen", NULL };
 
 	if (g == NULL)
 		return 0;
@@ -269,7 +366,8 @@ conf_load_guard(struct conf_ctx *cx, const struct config_setting_t *g, struct co
 	    guard_load_tarpit(cx, config_setting_get_member(g, "tarpit"), &c->tarpit) < 0 ||
 	    conf_get_bool(cx, g, "strict_pipelining", "guard", &c->strict_pipelining) < 0 ||
 	    conf_get_u32(cx, g, "max_idle_commands", "guard", 0, 1000000,
-	    &c->max_idle_commands) < 0)
+	    &c->max_idle_commands) < 0 ||
+	    guard_load_screen(cx, config_setting_get_member(g, "screen"), &c->screen) < 0)
 		return -1;
 	return guard_load_recipients(cx, config_setting_get_member(g, "recipients"), c);
 }
@@ -292,4 +390,9 @@ conf_guard_free(struct conf_guard *c)
 	c->nallow = 0;
 	strings_free(&c->greylist.domains, &c->greylist.ndomains);
 	strings_free(&c->rcpt_static, &c->nrcpt_static);
+	for (size_t i = 0; i < c->screen.nzones; i++)
+		free(c->screen.zones[i].zone);
+	free(c->screen.zones);
+	c->screen.zones = NULL;
+	c->screen.nzones = 0;
 }

@@ -1,6 +1,7 @@
 /* guard: attack protection at the SMTP door (docs/guard.md) -- rate
  * limits, concurrent connections per client, greylisting, static
- * recipient validation, pre-greeting, pipelining and tarpit. Every protection is off by default. Loaded by
+ * recipient validation, pre-greeting, pipelining, tarpit and connection
+ * screening (DNS lists, reverse DNS). Every protection is off by default. Loaded by
  * conf.c into struct mg_conf from the top-level `guard` group. */
 #ifndef MG_CORE_CONF_GUARD_H
 #define MG_CORE_CONF_GUARD_H
@@ -57,6 +58,27 @@ struct conf_tarpit {
 	uint32_t	 max_ms;
 };
 
+/* screen: DNS lists scored at connect, reverse DNS (conf_guard.screen). */
+#define CONF_SCREEN_MAX_ZONES	32
+#define CONF_SCREEN_MAX_CODES	16
+
+struct conf_screen_zone {
+	char		*zone;		/* lower case */
+	uint32_t	 weight;
+	uint32_t	 codes[CONF_SCREEN_MAX_CODES];	/* IPv4, host order; none = any */
+	size_t		 ncodes;
+};
+
+enum conf_screen_rdns { CONF_RDNS_OFF, CONF_RDNS_LOG, CONF_RDNS_REQUIRE };
+
+struct conf_screen {
+	struct conf_screen_zone *zones;
+	size_t		 nzones;
+	uint32_t	 threshold;	/* summed weight that refuses */
+	enum conf_screen_rdns rdns;
+	uint32_t	 timeout_ms;	/* bound of all lookups together */
+};
+
 struct conf_guard {
 	struct conf_guard_rate rates[CONF_GUARD_NSCOPES];
 	uint32_t	 max_connections_per_ip;	/* 0 = no limit */
@@ -70,6 +92,7 @@ struct conf_guard {
 	bool		 strict_pipelining;	/* commands pipelined without PIPELINING: 554 */
 	struct conf_tarpit tarpit;
 	uint32_t	 max_idle_commands;	/* RSET+NOOP+HELP+VRFY; 0 = no limit */
+	struct conf_screen screen;	/* off: no zones and rdns off */
 };
 
 /* Everything off; allocates nothing. */

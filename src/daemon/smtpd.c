@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "core/clock.h"
 #include "core/err.h"
 #include "core/log.h"
 #include "daemon/children.h"
@@ -111,14 +112,16 @@ smtpd_session_gone(struct smtpd *d)
 		event_base_loopexit(d->base, NULL);
 }
 
-/* Refused before any session exists: one line, then close. */
-static void
-refuse_connection(evutil_socket_t fd, const char *reply)
+void
+smtpd_refuse_fd(evutil_socket_t fd, const char *reply)
 {
 	char line[GUARD_REPLY_MAX + 2];
-	int n = snprintf(line, sizeof(line), "%s\r\n", reply);
+	int n;
 
-	(void)!send(fd, line, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL);
+	if (reply != NULL) {
+		n = snprintf(line, sizeof(line), "%s\r\n", reply);
+		(void)!send(fd, line, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL);
+	}
 	evutil_closesocket(fd);
 }
 
@@ -137,16 +140,18 @@ on_accept(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa,
 	if (d->nsessions >= max) {
 		log_info("smtpd refuse listener=%s reason=max_sessions limit=%u",
 		    l->address, max);
-		refuse_connection(fd, "421 4.3.2 Too many connections, try again later");
+		smtpd_refuse_fd(fd, "421 4.3.2 Too many connections, try again later");
 		return;
 	}
 	if (guard_client_init(&gc, gconf, sa) == 0 &&
 	    (why = guard_connect(d->guard, gconf, &gc, reply, sizeof(reply))) != GUARD_PASS) {
 		guard_refused(d->guard, 0, why, gc.ip);
-		refuse_connection(fd, reply);
+		smtpd_refuse_fd(fd, reply);
 		return;
 	}
-	if (smtpd_session_start(d, l, fd, sa, (socklen_t)salen, &gc) < 0)
+	if (smtpd_screen_start(d, l, fd, sa, (socklen_t)salen, &gc) != 0)
+		return;
+	if (smtpd_session_start(d, l, fd, sa, (socklen_t)salen, &gc, mg_clock_ms()) < 0)
 		log_warn("smtpd session start failed listener=%s error=\"out of memory\"",
 		    l->address);
 }
@@ -299,6 +304,7 @@ smtpd_cleanup(struct smtpd *d)
 	struct event *evs[] = { d->sig_hup, d->sig_term, d->sig_int, d->drain_timer };
 
 	listeners_free(d);
+	smtpd_screens_free(d);
 	d->committer = smtpd_committer_free(d->committer);
 	d->scan = smtpd_scan_free(d->scan);
 	d->notify = smtpd_notify_free(d->notify);
@@ -337,6 +343,7 @@ smtpd_main(struct mg_conf *conf, const int *listen_fds, size_t nfds)
 	int rc = 1;
 
 	TAILQ_INIT(&d.sessions);
+	TAILQ_INIT(&d.screens);
 	if ((d.base = event_base_new()) == NULL) {
 		log_err("smtpd cannot create event loop");
 		return 1;

@@ -68,6 +68,8 @@ struct smtpd_commit_job {
 
 struct smtpd_sess;
 TAILQ_HEAD(smtpd_sess_list, smtpd_sess);
+struct smtpd_screen;
+TAILQ_HEAD(smtpd_screen_list, smtpd_screen);
 
 struct smtpd {
 	struct event_base *base;
@@ -80,7 +82,9 @@ struct smtpd {
 	struct smtpd_notify *notify;
 	struct guard	*guard;		/* rate and greylist state, in-process */
 	struct smtpd_sess_list sessions;
-	uint32_t	 nsessions;
+	struct smtpd_screen_list screens;	/* connections being screened */
+	struct dns	*dns;		/* guard.screen's resolver, or NULL */
+	uint32_t	 nsessions;	/* sessions and screened connections */
 	bool		 stopping;
 	struct event	*sig_hup, *sig_term, *sig_int, *drain_timer;
 };
@@ -89,11 +93,24 @@ struct smtpd {
 void	smtpd_cfg_unref(struct smtpd_cfg *);
 /* A session ended: exits the loop when stopping and none is left. */
 void	smtpd_session_gone(struct smtpd *);
+/* Refused before any session exists: reply (unless NULL), then close. */
+void	smtpd_refuse_fd(evutil_socket_t, const char *reply);
+
+/* smtpd_screen.c */
+/* guard.screen at accept: 0 when the connection is not screened (or the
+ * screen cannot run: fail open), 1 when the screen took the socket and gc
+ * over (it starts the session or refuses). */
+int	smtpd_screen_start(struct smtpd *, struct smtpd_listener *, evutil_socket_t,
+	    const struct sockaddr *, socklen_t, const struct guard_client *gc);
+/* Closes the connections still being screened, and the resolver. */
+void	smtpd_screens_free(struct smtpd *);
 
 /* smtpd_session.c */
-/* gc: what guard_connect saw (copied; its slot is given back at the end). */
+/* gc: what guard_connect saw (copied; its slot is given back at the end).
+ * accepted_ms: when the connection came (the greet delay counts from it). */
 int	smtpd_session_start(struct smtpd *, struct smtpd_listener *, evutil_socket_t,
-	    const struct sockaddr *, socklen_t, const struct guard_client *gc);
+	    const struct sockaddr *, socklen_t, const struct guard_client *gc,
+	    uint64_t accepted_ms);
 void	smtpd_sessions_each(struct smtpd *, void (*fn)(struct smtp_session *));
 
 /* smtpd_message.c */

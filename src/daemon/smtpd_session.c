@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/clock.h"
 #include "core/err.h"
 #include "core/log.h"
 #include "daemon/smtpd_int.h"
@@ -33,6 +34,7 @@ struct smtpd_sess {
 	struct smtp_session *smtp;
 	struct smtpd_tx	*tx;
 	struct guard_client client;	/* guard's view of the peer */
+	uint64_t	 accepted_ms;	/* the greet delay counts from here */
 	char		 reply[GUARD_REPLY_MAX];	/* a guard refusal */
 };
 
@@ -406,17 +408,20 @@ sess_close(struct smtp_session *smtp)
 	smtpd_session_gone(d);
 }
 
-/* guard.pregreet: allow_ip and trusted clients get the banner at once. */
+/* guard.pregreet: allow_ip and trusted clients get the banner at once;
+ * the time spent in the connection screen counts towards the delay. */
 static uint32_t
 sess_greet_delay(struct smtp_session *smtp)
 {
 	struct smtpd_sess *ss = smtp_session_udata(smtp);
 	const struct conf_pregreet *pg = &ss->cfg->conf->guard.pregreet;
+	uint64_t spent = mg_clock_ms() - ss->accepted_ms;
 
 	if (!pg->enabled || ss->client.allowed ||
-	    conf_is_trusted(ss->cfg->conf, &smtp_session_info(smtp)->peer.sa))
+	    conf_is_trusted(ss->cfg->conf, &smtp_session_info(smtp)->peer.sa) ||
+	    spent >= pg->delay_ms)
 		return 0;
-	return pg->delay_ms;
+	return pg->delay_ms - (uint32_t)spent;
 }
 
 static uint32_t
@@ -457,7 +462,8 @@ static const struct smtp_server_ops smtpd_ops = {
 
 int
 smtpd_session_start(struct smtpd *d, struct smtpd_listener *lst, evutil_socket_t fd,
-    const struct sockaddr *sa, socklen_t salen, const struct guard_client *gc)
+    const struct sockaddr *sa, socklen_t salen, const struct guard_client *gc,
+    uint64_t accepted_ms)
 {
 	struct smtpd_sess *ss;
 
@@ -469,6 +475,7 @@ smtpd_session_start(struct smtpd *d, struct smtpd_listener *lst, evutil_socket_t
 		return -MG_ENOMEM;
 	}
 	ss->client = *gc;
+	ss->accepted_ms = accepted_ms;
 	ss->d = d;
 	ss->lst = lst;
 	ss->cfg = d->cfg;

@@ -26,7 +26,7 @@ lower(char *s)
 const char *const guard_reason_names[] = { "pass", "conn_limit", "conn_rate_ip",
 	"conn_rate_net", "msg_rate_ip", "msg_rate_sender", "rcpt_rate_ip",
 	"unknown_rcpt", "unknown_limit", "greylisted", "pregreet", "pregreet_listed",
-	"pipelining", "idle_commands", NULL };
+	"pipelining", "idle_commands", "dnsbl", "rdns", NULL };
 
 /* The integer stored at key: 0, -MG_ENOENT, or -MG_EPROTO. */
 static int

@@ -33,8 +33,10 @@ enum guard_reason {
 	GUARD_PREGREET_LISTED,		/* did so within pregreet.remember */
 	GUARD_PIPELINING,		/* strict_pipelining */
 	GUARD_IDLE_COMMANDS,		/* max_idle_commands passed */
+	GUARD_DNSBL,			/* screen: listed weight >= threshold */
+	GUARD_RDNS,			/* screen: no forward-confirmed rDNS */
 };
-#define GUARD_NREASONS	14
+#define GUARD_NREASONS	16
 extern const char *const guard_reason_names[];	/* "pass", "conn_limit", ... */
 
 /* Token bucket (as GCRA: one stored number, the theoretical arrival time
@@ -109,6 +111,30 @@ enum guard_reason guard_pregreet_listed(struct guard *, const struct conf_guard 
 /* Milliseconds the n-th error reply of a session waits (n from 1):
  * min(step x n, max), 0 when the tarpit is off. */
 uint32_t guard_tarpit_ms(const struct conf_tarpit *, uint32_t n);
+
+/* guard_screen.c: what the connection screen found out about a client. */
+enum guard_rdns {
+	GUARD_RDNS_UNKNOWN,		/* not looked up, failed or timed out */
+	GUARD_RDNS_NONE,		/* no PTR record */
+	GUARD_RDNS_UNCONFIRMED,		/* the PTR name does not lead back */
+	GUARD_RDNS_CONFIRMED,
+};
+struct guard_screen {
+	uint32_t	 listed;	/* bit i: screen.zones[i] lists the client */
+	enum guard_rdns	 rdns;
+	bool		 failed;	/* a lookup failed: not cached */
+};
+/* Whether the A answer a (host order) of zone z means listed. */
+bool	guard_screen_code(const struct conf_screen_zone *, uint32_t a);
+/* GUARD_PASS, GUARD_DNSBL (554 naming the heaviest listing zone) or
+ * GUARD_RDNS (450 4.7.25 with rdns = require) with the reply. */
+enum guard_reason guard_screen_verdict(const struct conf_screen *,
+	    const struct guard_screen *, const char *ip, char *reply, size_t cap);
+/* The result cached for ip (1), none (0), or a negative kv error. */
+int	guard_screen_cached(struct guard *, const char *ip, struct guard_screen *);
+/* Caches r for GUARD_SCREEN_TTL seconds unless a lookup failed. */
+void	guard_screen_store(struct guard *, const char *ip, const struct guard_screen *);
+#define GUARD_SCREEN_TTL	300
 
 /* Counts a refusal and logs "smtp refuse reason=R ip=IP" (after the
  * session id unless sid is 0). */

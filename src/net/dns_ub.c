@@ -6,8 +6,9 @@
 #include "net/dns_ub.h"
 
 /* An explicit upstream is a test or site resolver: loopback is allowed,
- * and the reserved .test names (RFC 6761), which unbound answers NXDOMAIN
- * itself by default, are asked upstream like any other. */
+ * and the reserved .test names (RFC 6761) and loopback reverse names,
+ * which unbound answers itself by default, are asked upstream like any
+ * other (the site resolver knows its own loopback names). */
 static int
 dns_ub_upstream(struct ub_ctx *ctx, const char *upstream, char *err, size_t errlen)
 {
@@ -15,7 +16,8 @@ dns_ub_upstream(struct ub_ctx *ctx, const char *upstream, char *err, size_t errl
 
 	if ((rc = ub_ctx_set_fwd(ctx, upstream)) != 0 ||
 	    (rc = ub_ctx_set_option(ctx, "do-not-query-localhost:", "no")) != 0 ||
-	    (rc = ub_ctx_set_option(ctx, "local-zone:", "test. transparent")) != 0) {
+	    (rc = ub_ctx_set_option(ctx, "local-zone:", "test. transparent")) != 0 ||
+	    (rc = ub_ctx_set_option(ctx, "local-zone:", "127.in-addr.arpa. transparent")) != 0) {
 		snprintf(err, errlen, "resolver upstream %s: %s", upstream, ub_strerror(rc));
 		return -MG_EINVAL;
 	}

@@ -1,0 +1,245 @@
+/* guard.screen: settings (defaults, loading, FILE:LINE errors), which DNS
+ * list answers count, how zone weights and reverse DNS combine into a
+ * verdict, and the per-address cache expiring (injected clock). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "core/conf.h"
+#include "guard/guard.h"
+#include "test_util.h"
+
+#define BASE \
+	"spool = \"s\";\nstore = \"d/x.db\";\n" \
+	"listeners = ( { address = \"127.0.0.1:2525\"; role = \"inbound\"; } );\n" \
+	"domains = ( { name = \"example.test\"; route = \"127.0.0.1:2526\"; } );\n"
+
+static char dir[] = "/tmp/test_guard_screen.XXXXXX";
+static uint64_t now_ms = 1700000000000ull;
+
+static time_t
+kv_clock(void)
+{
+	return (time_t)(now_ms / 1000);
+}
+
+static uint64_t
+guard_clock(void)
+{
+	return now_ms;
+}
+
+static struct mg_conf *
+load(const char *text, char *err, size_t errlen)
+{
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/test.conf", dir);
+	assert_non_null(f = fopen(path, "w"));
+	fputs(text, f);
+	fclose(f);
+	return conf_load(path, err, errlen);
+}
+
+static void
+test_defaults_and_full(void **state)
+{
+	char err[512];
+	struct mg_conf *c = load(BASE, err, sizeof(err));
+
+	if (c == NULL)
+		fail_msg("%s", err);
+	assert_int_equal(c->guard.screen.nzones, 0);
+	assert_int_equal(c->guard.screen.rdns, CONF_RDNS_OFF);
+	assert_int_equal(c->guard.screen.timeout_ms, 2000);
+	conf_free(c);
+	c = load(BASE "guard = { screen = {\n"
+	    " dnsbl = ( { zone = \"Zen.Example\"; weight = 2; codes = [ \"127.0.0.2\", "
+	    "\"127.0.0.4\" ]; },\n   { zone = \"bl.test\"; } );\n"
+	    " threshold = 3; rdns = \"require\"; timeout = 0.5; }; };\n", err, sizeof(err));
+	if (c == NULL)
+		fail_msg("%s", err);
+	assert_int_equal(c->guard.screen.nzones, 2);
+	check_str("zone", c->guard.screen.zones[0].zone, "zen.example");
+	assert_int_equal(c->guard.screen.zones[0].weight, 2);
+	assert_int_equal(c->guard.screen.zones[0].ncodes, 2);
+	assert_int_equal(c->guard.screen.zones[0].codes[1], 0x7f000004);
+	assert_int_equal(c->guard.screen.zones[1].weight, 1);
+	assert_int_equal(c->guard.screen.threshold, 3);
+	assert_int_equal(c->guard.screen.rdns, CONF_RDNS_REQUIRE);
+	assert_int_equal(c->guard.screen.timeout_ms, 500);
+	conf_free(c);
+	check_failures();
+}
+
+static void
+test_errors(void **state)
+{
+	static const struct { const char *text, *want; } cases[] = {
+		{ BASE "guard = { screen = 1; };\n",
+		  "test.conf:5: 'guard.screen' must be a group" },
+		{ BASE "guard = { screen = { zones = 1; }; };\n",
+		  "test.conf:5: unknown setting 'zones' in guard.screen" },
+		{ BASE "guard = { screen = { threshold = 0; }; };\n",
+		  "test.conf:5: guard.screen.threshold = 0 is out of range [1, 100000]" },
+		{ BASE "guard = { screen = { timeout = 0; }; };\n",
+		  "test.conf:5: guard.screen.timeout must be above 0" },
+		{ BASE "guard = { screen = { dnsbl = \"zen\"; }; };\n",
+		  "test.conf:5: guard.screen.dnsbl must be a list ( { ... }, ... )" },
+		{ BASE "guard = { screen = { dnsbl = ( {\n weight = 1; } ); }; };\n",
+		  "test.conf:5: guard.screen.dnsbl[0]: 'zone' is required" },
+		{ BASE "guard = { screen = { dnsbl = ( { zone = \"a..b\"; } ); }; };\n",
+		  "test.conf:5: guard.screen.dnsbl[0].zone: 'a..b' is not a domain name" },
+		{ BASE "guard = { screen = { dnsbl = ( { zone = \"a.b\"; },\n"
+		  " { zone = \"c.d\"; weight = 2000; } ); }; };\n",
+		  "test.conf:6: guard.screen.dnsbl[1].weight = 2000 is out of range [0, 1000]" },
+		{ BASE "guard = { screen = { dnsbl = ( { zone = \"a.b\"; ttl = 3; } ); }; };\n",
+		  "test.conf:5: unknown setting 'ttl' in guard.screen.dnsbl[0]" },
+		{ BASE "guard = { screen = { dnsbl = ( { zone = \"a.b\";\n"
+		  " codes = [ \"127.0.0.256\" ]; } ); }; };\n",
+		  "test.conf:6: guard.screen.dnsbl[0].codes: '127.0.0.256' is not an IPv4 "
+		  "address" },
+	};
+	char err[512], got[512];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct mg_conf *c = load(cases[i].text, err, sizeof(err));
+		char what[64];
+		const char *name;
+
+		snprintf(what, sizeof(what), "error case %zu", i);
+		if (c != NULL) {
+			conf_free(c);
+			check_str(what, "(loaded)", cases[i].want);
+			continue;
+		}
+		name = strstr(err, "test.conf");
+		snprintf(got, sizeof(got), "%s", name ? name : err);
+		check_str(what, got, cases[i].want);
+	}
+	check_failures();
+}
+
+static void
+test_codes(void **state)
+{
+	struct conf_screen_zone any = { .zone = "a.test" };
+	struct conf_screen_zone some = { .zone = "b.test", .codes = { 0x7f000002, 0x7f00000a },
+	    .ncodes = 2 };
+	static const struct { int zone; uint32_t a; bool want; } cases[] = {
+		{ 0, 0x7f000002, true }, { 0, 0x7fffffff, true }, { 0, 0x0a000001, false },
+		{ 1, 0x7f000002, true }, { 1, 0x7f00000a, true }, { 1, 0x7f000003, false },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		bool got = guard_screen_code(cases[i].zone ? &some : &any, cases[i].a);
+		char what[64];
+
+		snprintf(what, sizeof(what), "code case %zu (%08x)", i, cases[i].a);
+		check_str(what, got ? "listed" : "not listed", cases[i].want ? "listed" :
+		    "not listed");
+	}
+	check_failures();
+}
+
+static void
+test_verdict(void **state)
+{
+	struct conf_screen_zone zones[] = {
+		{ .zone = "zen.example", .weight = 2 }, { .zone = "small.test", .weight = 1 },
+		{ .zone = "big.test", .weight = 3 },
+	};
+	struct conf_screen c = { .zones = zones, .nzones = 3, .threshold = 3 };
+	static const struct {
+		uint32_t listed;
+		enum guard_rdns rdns;
+		enum conf_screen_rdns mode;
+		const char *want;
+	} cases[] = {
+		{ 0, GUARD_RDNS_UNKNOWN, CONF_RDNS_OFF, "pass" },
+		{ 1, GUARD_RDNS_UNKNOWN, CONF_RDNS_OFF, "pass" },		/* 2 < 3 */
+		{ 3, GUARD_RDNS_UNKNOWN, CONF_RDNS_OFF,
+		  "554 5.7.1 Service unavailable; client [192.0.2.1] blocked using zen.example" },
+		{ 7, GUARD_RDNS_CONFIRMED, CONF_RDNS_OFF,
+		  "554 5.7.1 Service unavailable; client [192.0.2.1] blocked using big.test" },
+		{ 2, GUARD_RDNS_NONE, CONF_RDNS_LOG, "pass" },
+		{ 2, GUARD_RDNS_NONE, CONF_RDNS_REQUIRE,
+		  "450 4.7.25 Client host rejected: cannot find your hostname, [192.0.2.1]" },
+		{ 0, GUARD_RDNS_UNCONFIRMED, CONF_RDNS_REQUIRE,
+		  "450 4.7.25 Client host rejected: cannot find your hostname, [192.0.2.1]" },
+		{ 0, GUARD_RDNS_UNKNOWN, CONF_RDNS_REQUIRE, "pass" },	/* fail open */
+		{ 0, GUARD_RDNS_CONFIRMED, CONF_RDNS_REQUIRE, "pass" },
+		{ 5, GUARD_RDNS_NONE, CONF_RDNS_REQUIRE,
+		  "554 5.7.1 Service unavailable; client [192.0.2.1] blocked using big.test" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct guard_screen r = { .listed = cases[i].listed, .rdns = cases[i].rdns };
+		char reply[GUARD_REPLY_MAX], what[64];
+		enum guard_reason why;
+
+		c.rdns = cases[i].mode;
+		why = guard_screen_verdict(&c, &r, "192.0.2.1", reply, sizeof(reply));
+		snprintf(what, sizeof(what), "verdict case %zu", i);
+		check_str(what, why == GUARD_PASS ? "pass" : reply, cases[i].want);
+		if (why != GUARD_PASS)
+			check_str(what, guard_reason_names[why], reply[0] == '5' ? "dnsbl" : "rdns");
+	}
+	check_failures();
+}
+
+static void
+test_cache(void **state)
+{
+	const struct kv_local_opts opts = { .clock = kv_clock };
+	struct guard_screen r = { .listed = 5, .rdns = GUARD_RDNS_CONFIRMED }, got;
+	struct guard *g;
+	struct kv *kv;
+	char err[256];
+
+	if ((kv = kv_local_open(&opts, err, sizeof(err))) == NULL)
+		fail_msg("kv_local_open: %s", err);
+	assert_non_null(g = guard_new(kv, guard_clock));
+	assert_int_equal(guard_screen_cached(g, "192.0.2.1", &got), 0);
+	guard_screen_store(g, "192.0.2.1", &r);
+	r.failed = true;
+	guard_screen_store(g, "192.0.2.2", &r);		/* a failed lookup: not kept */
+	assert_int_equal(guard_screen_cached(g, "192.0.2.2", &got), 0);
+	assert_int_equal(guard_screen_cached(g, "192.0.2.1", &got), 1);
+	assert_int_equal(got.listed, 5);
+	assert_int_equal(got.rdns, GUARD_RDNS_CONFIRMED);
+	now_ms += (GUARD_SCREEN_TTL + 1) * 1000ull;
+	assert_int_equal(guard_screen_cached(g, "192.0.2.1", &got), 0);
+	guard_free(g);
+}
+
+static int
+setup(void **state)
+{
+	return mkdtemp(dir) == NULL ? -1 : 0;
+}
+
+static int
+teardown(void **state)
+{
+	return remove_tree(dir);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults_and_full),
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_codes),
+		cmocka_unit_test(test_verdict),
+		cmocka_unit_test(test_cache),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
