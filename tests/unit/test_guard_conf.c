@@ -10,32 +10,15 @@
 
 #include "core/conf.h"
 #include "test_util.h"
-
-#define BASE \
-	"spool = \"s\";\nstore = \"d/x.db\";\n" \
-	"listeners = ( { address = \"127.0.0.1:2525\"; role = \"inbound\"; } );\n" \
-	"domains = ( { name = \"example.test\"; route = \"127.0.0.1:2526\"; } );\n"
+#include "conf_fixture.h"
 
 static char dir[] = "/tmp/test_guard_conf.XXXXXX";
-
-static struct mg_conf *
-load(const char *text, char *err, size_t errlen)
-{
-	char path[256];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/test.conf", dir);
-	assert_non_null(f = fopen(path, "w"));
-	fputs(text, f);
-	fclose(f);
-	return conf_load(path, err, errlen);
-}
 
 static void
 test_defaults_off(void **state)
 {
 	char err[512];
-	struct mg_conf *c = load(BASE, err, sizeof(err));
+	struct mg_conf *c = conf_fixture_load(dir, CONF_BASE, err, sizeof(err));
 
 	if (c == NULL)
 		fail_msg("%s", err);
@@ -56,7 +39,7 @@ static void
 test_full(void **state)
 {
 	char err[512];
-	struct mg_conf *c = load(BASE "guard = {\n"
+	struct mg_conf *c = conf_fixture_load(dir, CONF_BASE "guard = {\n"
 	    " max_connections_per_ip = 10;\n"
 	    " allow_ip = [ \"10.0.0.0/8\", \"::1\" ];\n"
 	    " rate_limits = {\n"
@@ -93,68 +76,57 @@ static void
 test_errors(void **state)
 {
 	static const struct { const char *text, *want; } cases[] = {
-		{ BASE "guard = 5;\n", "test.conf:5: 'guard' must be a group { ... }" },
-		{ BASE "guard = { tarpits = 1; };\n",
+		{ CONF_BASE "guard = 5;\n", "test.conf:5: 'guard' must be a group { ... }" },
+		{ CONF_BASE "guard = { tarpits = 1; };\n",
 		  "test.conf:5: unknown setting 'tarpits' in guard" },
-		{ BASE "guard = { max_connections_per_ip = -1; };\n",
+		{ CONF_BASE "guard = { max_connections_per_ip = -1; };\n",
 		  "test.conf:5: guard.max_connections_per_ip = -1 is out of range [0, 100000]" },
-		{ BASE "guard = {\n allow_ip = [ \"10.0.0.0/33\" ]; };\n",
+		{ CONF_BASE "guard = {\n allow_ip = [ \"10.0.0.0/33\" ]; };\n",
 		  "test.conf:6: guard.allow_ip: '10.0.0.0/33' is not an address or CIDR" },
-		{ BASE "guard = { allow_ip = \"10.0.0.1\"; };\n",
+		{ CONF_BASE "guard = { allow_ip = \"10.0.0.1\"; };\n",
 		  "test.conf:5: 'guard.allow_ip' must be a list [ \"CIDR\", ... ]" },
-		{ BASE "guard = { rate_limits = { connections_per_hour = { rate = 1; }; }; };\n",
+		{ CONF_BASE "guard = { rate_limits = { connections_per_hour = { rate = 1; }; }; };\n",
 		  "test.conf:5: unknown setting 'connections_per_hour' in guard.rate_limits" },
-		{ BASE "guard = { rate_limits = { messages_per_ip = 5; }; };\n",
+		{ CONF_BASE "guard = { rate_limits = { messages_per_ip = 5; }; };\n",
 		  "test.conf:5: 'guard.rate_limits.messages_per_ip' must be a group "
 		  "{ rate = N; per = SECONDS; burst = N; }" },
-		{ BASE "guard = { rate_limits = { messages_per_ip = { per = 5; }; }; };\n",
+		{ CONF_BASE "guard = { rate_limits = { messages_per_ip = { per = 5; }; }; };\n",
 		  "test.conf:5: guard.rate_limits.messages_per_ip: 'rate' is required" },
-		{ BASE "guard = { rate_limits = {\n messages_per_ip = { rate = 5; per = 0; };\n"
+		{ CONF_BASE "guard = { rate_limits = {\n messages_per_ip = { rate = 5; per = 0; };\n"
 		  "}; };\n",
 		  "test.conf:6: guard.rate_limits.messages_per_ip.per = 0 is out of range "
 		  "[1, 86400]" },
-		{ BASE "guard = { rate_limits = { recipients_per_ip = { rate = 5; burst = 0; "
+		{ CONF_BASE "guard = { rate_limits = { recipients_per_ip = { rate = 5; burst = 0; "
 		  "}; }; };\n",
 		  "test.conf:5: guard.rate_limits.recipients_per_ip.burst = 0 is out of range "
 		  "[1, 1000000]" },
-		{ BASE "guard = { rate_limits = { recipients_per_ip = { rate = 5; size = 1; "
+		{ CONF_BASE "guard = { rate_limits = { recipients_per_ip = { rate = 5; size = 1; "
 		  "}; }; };\n",
 		  "test.conf:5: unknown setting 'size' in guard.rate_limits.recipients_per_ip" },
-		{ BASE "guard = { greylisting = { enabled = 1; }; };\n",
+		{ CONF_BASE "guard = { greylisting = { enabled = 1; }; };\n",
 		  "test.conf:5: guard.greylisting.enabled must be true or false" },
-		{ BASE "guard = { greylisting = { delay = 0; }; };\n",
+		{ CONF_BASE "guard = { greylisting = { delay = 0; }; };\n",
 		  "test.conf:5: guard.greylisting.delay = 0 is out of range [1, 86400]" },
-		{ BASE "guard = { greylisting = { domains = [ \"bad..domain\" ]; }; };\n",
+		{ CONF_BASE "guard = { greylisting = { domains = [ \"bad..domain\" ]; }; };\n",
 		  "test.conf:5: guard.greylisting.domains: 'bad..domain' is not a domain name" },
-		{ BASE "guard = { recipients = { static = [ \"bob\" ]; }; };\n",
+		{ CONF_BASE "guard = { recipients = { static = [ \"bob\" ]; }; };\n",
 		  "test.conf:5: guard.recipients.static: 'bob' is not \"user@domain\" or "
 		  "\"@domain\"" },
-		{ BASE "guard = { recipients = { static = [ \"a b@x.test\" ]; }; };\n",
+		{ CONF_BASE "guard = { recipients = { static = [ \"a b@x.test\" ]; }; };\n",
 		  "test.conf:5: guard.recipients.static: 'a b@x.test' has a character not "
 		  "allowed in a local part" },
-		{ BASE "guard = { recipients = { static = [ \"b@\" ]; }; };\n",
+		{ CONF_BASE "guard = { recipients = { static = [ \"b@\" ]; }; };\n",
 		  "test.conf:5: guard.recipients.static: 'b@' does not end in a domain name" },
-		{ BASE "guard = { recipients = { static = [ 1 ]; }; };\n",
+		{ CONF_BASE "guard = { recipients = { static = [ 1 ]; }; };\n",
 		  "test.conf:5: guard.recipients.static: each element must be a string" },
-		{ BASE "guard = { recipients = { max_unknown = 5000; }; };\n",
+		{ CONF_BASE "guard = { recipients = { max_unknown = 5000; }; };\n",
 		  "test.conf:5: guard.recipients.max_unknown = 5000 is out of range [0, 1000]" },
 	};
-	char err[512], got[512];
-
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct mg_conf *c = load(cases[i].text, err, sizeof(err));
 		char what[64];
-		const char *name;
 
 		snprintf(what, sizeof(what), "error case %zu", i);
-		if (c != NULL) {
-			conf_free(c);
-			check_str(what, "(loaded)", cases[i].want);
-			continue;
-		}
-		name = strstr(err, "test.conf");
-		snprintf(got, sizeof(got), "%s", name ? name : err);
-		check_str(what, got, cases[i].want);
+		conf_fixture_expect_error(dir, what, cases[i].text, cases[i].want);
 	}
 	check_failures();
 }

@@ -14,11 +14,7 @@
 #include "core/conf.h"
 #include "guard/guard.h"
 #include "test_util.h"
-
-#define BASE \
-	"spool = \"s\";\nstore = \"d/x.db\";\n" \
-	"listeners = ( { address = \"127.0.0.1:2525\"; role = \"inbound\"; } );\n" \
-	"domains = ( { name = \"example.test\"; route = \"127.0.0.1:2526\"; } );\n"
+#include "conf_fixture.h"
 
 static char dir[] = "/tmp/test_guard_door.XXXXXX";
 static uint64_t now_ms = 1700000000000ull;
@@ -35,19 +31,6 @@ guard_clock(void)
 	return now_ms;
 }
 
-static struct mg_conf *
-load(const char *text, char *err, size_t errlen)
-{
-	char path[256];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/test.conf", dir);
-	assert_non_null(f = fopen(path, "w"));
-	fputs(text, f);
-	fclose(f);
-	return conf_load(path, err, errlen);
-}
-
 static void
 check_u32(const char *what, uint32_t got, uint32_t want)
 {
@@ -62,7 +45,7 @@ static void
 test_defaults_and_full(void **state)
 {
 	char err[512];
-	struct mg_conf *c = load(BASE, err, sizeof(err));
+	struct mg_conf *c = conf_fixture_load(dir, CONF_BASE, err, sizeof(err));
 
 	if (c == NULL)
 		fail_msg("%s", err);
@@ -75,7 +58,7 @@ test_defaults_and_full(void **state)
 	check_u32("tarpit.max_ms", c->guard.tarpit.max_ms, 10000);
 	check_u32("max_idle_commands", c->guard.max_idle_commands, 0);
 	conf_free(c);
-	c = load(BASE "guard = { pregreet = { enabled = true; delay = 0.3; remember = 60; };\n"
+	c = conf_fixture_load(dir, CONF_BASE "guard = { pregreet = { enabled = true; delay = 0.3; remember = 60; };\n"
 	    " strict_pipelining = true; max_idle_commands = 5;\n"
 	    " tarpit = { enabled = true; step = 0.25; max = 2; }; };\n", err, sizeof(err));
 	if (c == NULL)
@@ -95,48 +78,38 @@ static void
 test_errors(void **state)
 {
 	static const struct { const char *text, *want; } cases[] = {
-		{ BASE "guard = { pregreet = 1; };\n",
+		{ CONF_BASE "guard = { pregreet = 1; };\n",
 		  "test.conf:5: 'guard.pregreet' must be a group" },
-		{ BASE "guard = { pregreet = { wait = 1; }; };\n",
+		{ CONF_BASE "guard = { pregreet = { wait = 1; }; };\n",
 		  "test.conf:5: unknown setting 'wait' in guard.pregreet" },
-		{ BASE "guard = { pregreet = {\n delay = 61; }; };\n",
+		{ CONF_BASE "guard = { pregreet = {\n delay = 61; }; };\n",
 		  "test.conf:6: guard.pregreet.delay = 61 is out of range [0, 60]" },
-		{ BASE "guard = { pregreet = { delay = \"2\"; }; };\n",
+		{ CONF_BASE "guard = { pregreet = { delay = \"2\"; }; };\n",
 		  "test.conf:5: guard.pregreet.delay must be a number" },
-		{ BASE "guard = { pregreet = { enabled = true; delay = 0; }; };\n",
+		{ CONF_BASE "guard = { pregreet = { enabled = true; delay = 0; }; };\n",
 		  "test.conf:5: guard.pregreet.delay must be above 0 when enabled" },
-		{ BASE "guard = { pregreet = { remember = -1; }; };\n",
+		{ CONF_BASE "guard = { pregreet = { remember = -1; }; };\n",
 		  "test.conf:5: guard.pregreet.remember = -1 is out of range [0, 2592000]" },
-		{ BASE "guard = { strict_pipelining = \"yes\"; };\n",
+		{ CONF_BASE "guard = { strict_pipelining = \"yes\"; };\n",
 		  "test.conf:5: guard.strict_pipelining must be true or false" },
-		{ BASE "guard = { tarpit = true; };\n",
+		{ CONF_BASE "guard = { tarpit = true; };\n",
 		  "test.conf:5: 'guard.tarpit' must be a group" },
-		{ BASE "guard = { tarpit = { step = -1.0; }; };\n",
+		{ CONF_BASE "guard = { tarpit = { step = -1.0; }; };\n",
 		  "test.conf:5: guard.tarpit.step = -1 is out of range [0, 60]" },
-		{ BASE "guard = { tarpit = { max = 301; }; };\n",
+		{ CONF_BASE "guard = { tarpit = { max = 301; }; };\n",
 		  "test.conf:5: guard.tarpit.max = 301 is out of range [0, 300]" },
-		{ BASE "guard = { tarpit = { step = 5; max = 2; }; };\n",
+		{ CONF_BASE "guard = { tarpit = { step = 5; max = 2; }; };\n",
 		  "test.conf:5: guard.tarpit.max must not be below guard.tarpit.step" },
-		{ BASE "guard = { tarpit = { enable = true; }; };\n",
+		{ CONF_BASE "guard = { tarpit = { enable = true; }; };\n",
 		  "test.conf:5: unknown setting 'enable' in guard.tarpit" },
-		{ BASE "guard = { max_idle_commands = -3; };\n",
+		{ CONF_BASE "guard = { max_idle_commands = -3; };\n",
 		  "test.conf:5: guard.max_idle_commands = -3 is out of range [0, 1000000]" },
 	};
-	char err[512], got[512], what[64];
-
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct mg_conf *c = load(cases[i].text, err, sizeof(err));
-		const char *name;
+		char what[64];
 
 		snprintf(what, sizeof(what), "error case %zu", i);
-		if (c != NULL) {
-			conf_free(c);
-			check_str(what, "(loaded)", cases[i].want);
-			continue;
-		}
-		name = strstr(err, "test.conf");
-		snprintf(got, sizeof(got), "%s", name ? name : err);
-		check_str(what, got, cases[i].want);
+		conf_fixture_expect_error(dir, what, cases[i].text, cases[i].want);
 	}
 	check_failures();
 }

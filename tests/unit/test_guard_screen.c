@@ -12,11 +12,7 @@
 #include "core/conf.h"
 #include "guard/guard.h"
 #include "test_util.h"
-
-#define BASE \
-	"spool = \"s\";\nstore = \"d/x.db\";\n" \
-	"listeners = ( { address = \"127.0.0.1:2525\"; role = \"inbound\"; } );\n" \
-	"domains = ( { name = \"example.test\"; route = \"127.0.0.1:2526\"; } );\n"
+#include "conf_fixture.h"
 
 static char dir[] = "/tmp/test_guard_screen.XXXXXX";
 static uint64_t now_ms = 1700000000000ull;
@@ -33,24 +29,11 @@ guard_clock(void)
 	return now_ms;
 }
 
-static struct mg_conf *
-load(const char *text, char *err, size_t errlen)
-{
-	char path[256];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/test.conf", dir);
-	assert_non_null(f = fopen(path, "w"));
-	fputs(text, f);
-	fclose(f);
-	return conf_load(path, err, errlen);
-}
-
 static void
 test_defaults_and_full(void **state)
 {
 	char err[512];
-	struct mg_conf *c = load(BASE, err, sizeof(err));
+	struct mg_conf *c = conf_fixture_load(dir, CONF_BASE, err, sizeof(err));
 
 	if (c == NULL)
 		fail_msg("%s", err);
@@ -58,7 +41,7 @@ test_defaults_and_full(void **state)
 	assert_int_equal(c->guard.screen.rdns, CONF_RDNS_OFF);
 	assert_int_equal(c->guard.screen.timeout_ms, 2000);
 	conf_free(c);
-	c = load(BASE "guard = { screen = {\n"
+	c = conf_fixture_load(dir, CONF_BASE "guard = { screen = {\n"
 	    " dnsbl = ( { zone = \"Zen.Example\"; weight = 2; codes = [ \"127.0.0.2\", "
 	    "\"127.0.0.4\" ]; },\n   { zone = \"bl.test\"; } );\n"
 	    " threshold = 3; rdns = \"require\"; timeout = 0.5; }; };\n", err, sizeof(err));
@@ -81,46 +64,35 @@ static void
 test_errors(void **state)
 {
 	static const struct { const char *text, *want; } cases[] = {
-		{ BASE "guard = { screen = 1; };\n",
+		{ CONF_BASE "guard = { screen = 1; };\n",
 		  "test.conf:5: 'guard.screen' must be a group" },
-		{ BASE "guard = { screen = { zones = 1; }; };\n",
+		{ CONF_BASE "guard = { screen = { zones = 1; }; };\n",
 		  "test.conf:5: unknown setting 'zones' in guard.screen" },
-		{ BASE "guard = { screen = { threshold = 0; }; };\n",
+		{ CONF_BASE "guard = { screen = { threshold = 0; }; };\n",
 		  "test.conf:5: guard.screen.threshold = 0 is out of range [1, 100000]" },
-		{ BASE "guard = { screen = { timeout = 0; }; };\n",
+		{ CONF_BASE "guard = { screen = { timeout = 0; }; };\n",
 		  "test.conf:5: guard.screen.timeout must be above 0" },
-		{ BASE "guard = { screen = { dnsbl = \"zen\"; }; };\n",
+		{ CONF_BASE "guard = { screen = { dnsbl = \"zen\"; }; };\n",
 		  "test.conf:5: guard.screen.dnsbl must be a list ( { ... }, ... )" },
-		{ BASE "guard = { screen = { dnsbl = ( {\n weight = 1; } ); }; };\n",
+		{ CONF_BASE "guard = { screen = { dnsbl = ( {\n weight = 1; } ); }; };\n",
 		  "test.conf:5: guard.screen.dnsbl[0]: 'zone' is required" },
-		{ BASE "guard = { screen = { dnsbl = ( { zone = \"a..b\"; } ); }; };\n",
+		{ CONF_BASE "guard = { screen = { dnsbl = ( { zone = \"a..b\"; } ); }; };\n",
 		  "test.conf:5: guard.screen.dnsbl[0].zone: 'a..b' is not a domain name" },
-		{ BASE "guard = { screen = { dnsbl = ( { zone = \"a.b\"; },\n"
+		{ CONF_BASE "guard = { screen = { dnsbl = ( { zone = \"a.b\"; },\n"
 		  " { zone = \"c.d\"; weight = 2000; } ); }; };\n",
 		  "test.conf:6: guard.screen.dnsbl[1].weight = 2000 is out of range [0, 1000]" },
-		{ BASE "guard = { screen = { dnsbl = ( { zone = \"a.b\"; ttl = 3; } ); }; };\n",
+		{ CONF_BASE "guard = { screen = { dnsbl = ( { zone = \"a.b\"; ttl = 3; } ); }; };\n",
 		  "test.conf:5: unknown setting 'ttl' in guard.screen.dnsbl[0]" },
-		{ BASE "guard = { screen = { dnsbl = ( { zone = \"a.b\";\n"
+		{ CONF_BASE "guard = { screen = { dnsbl = ( { zone = \"a.b\";\n"
 		  " codes = [ \"127.0.0.256\" ]; } ); }; };\n",
 		  "test.conf:6: guard.screen.dnsbl[0].codes: '127.0.0.256' is not an IPv4 "
 		  "address" },
 	};
-	char err[512], got[512];
-
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct mg_conf *c = load(cases[i].text, err, sizeof(err));
 		char what[64];
-		const char *name;
 
 		snprintf(what, sizeof(what), "error case %zu", i);
-		if (c != NULL) {
-			conf_free(c);
-			check_str(what, "(loaded)", cases[i].want);
-			continue;
-		}
-		name = strstr(err, "test.conf");
-		snprintf(got, sizeof(got), "%s", name ? name : err);
-		check_str(what, got, cases[i].want);
+		conf_fixture_expect_error(dir, what, cases[i].text, cases[i].want);
 	}
 	check_failures();
 }

@@ -11,35 +11,18 @@
 
 #include "core/conf.h"
 #include "test_util.h"
-
-#define BASE \
-	"spool = \"s\";\nstore = \"d/x.db\";\n" \
-	"listeners = ( { address = \"127.0.0.1:2525\"; role = \"inbound\"; } );\n" \
-	"domains = ( { name = \"example.test\"; route = \"127.0.0.1:2526\"; } );\n"
+#include "conf_fixture.h"
 
 static char dir[] = "/tmp/test_rules_conf.XXXXXX";
 
 /* Loads text as dir/test.conf; the configuration, or NULL with err. */
-static struct mg_conf *
-load(const char *text, char *err, size_t errlen)
-{
-	char path[256];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/test.conf", dir);
-	assert_non_null(f = fopen(path, "w"));
-	fputs(text, f);
-	fclose(f);
-	return conf_load(path, err, errlen);
-}
-
 static void
 test_conf_valid(void **state)
 {
 	char err[512], want[256];
 	struct mg_conf *c;
 
-	c = load(BASE, err, sizeof(err));
+	c = conf_fixture_load(dir, CONF_BASE, err, sizeof(err));
 	if (c == NULL)
 		fail_msg("%s", err);
 	assert_int_equal(c->engine.rules.ndirs, 0);
@@ -48,7 +31,7 @@ test_conf_valid(void **state)
 	assert_int_equal(c->engine.rules.pcre_match_limit, 100000);
 	conf_free(c);
 
-	c = load(BASE "engine = { rules = { dirs = [ \"rules\", \"./rules/../local\" ];\n"
+	c = conf_fixture_load(dir, CONF_BASE "engine = { rules = { dirs = [ \"rules\", \"./rules/../local\" ];\n"
 	    "max_scan_bytes = 2048; pcre_match_limit = 5000; }; };\n", err, sizeof(err));
 	if (c == NULL)
 		fail_msg("%s", err);
@@ -67,40 +50,28 @@ static void
 test_conf_errors(void **state)
 {
 	static const struct { const char *text, *want; } cases[] = {
-		{ BASE "engine = { rules = 5; };\n",
+		{ CONF_BASE "engine = { rules = 5; };\n",
 		  "test.conf:5: 'engine.rules' must be a group { dirs = [ ... ]; }" },
-		{ BASE "engine = { rules = { dir = [ \"rules\" ]; }; };\n",
+		{ CONF_BASE "engine = { rules = { dir = [ \"rules\" ]; }; };\n",
 		  "test.conf:5: unknown setting 'dir'" },
-		{ BASE "engine = { rules = { dirs = \"rules\"; }; };\n",
+		{ CONF_BASE "engine = { rules = { dirs = \"rules\"; }; };\n",
 		  "test.conf:5: engine.rules.dirs must be a list [ \"DIR\", ... ]" },
-		{ BASE "engine = { rules = {\n dirs = [ \"nope\" ]; }; };\n",
+		{ CONF_BASE "engine = { rules = {\n dirs = [ \"nope\" ]; }; };\n",
 		  "test.conf:6: engine.rules.dirs: 'nope' is not a directory" },
-		{ BASE "engine = { rules = { dirs = [ \"test.conf\" ]; }; };\n",
+		{ CONF_BASE "engine = { rules = { dirs = [ \"test.conf\" ]; }; };\n",
 		  "test.conf:5: engine.rules.dirs: 'test.conf' is not a directory" },
-		{ BASE "engine = { rules = { dirs = [ 5 ]; }; };\n",
+		{ CONF_BASE "engine = { rules = { dirs = [ 5 ]; }; };\n",
 		  "test.conf:5: engine.rules.dirs: each element must be a non-empty string" },
-		{ BASE "engine = { rules = { max_scan_bytes = 10; }; };\n",
+		{ CONF_BASE "engine = { rules = { max_scan_bytes = 10; }; };\n",
 		  "test.conf:5: engine.rules.max_scan_bytes = 10 is out of range [1024, 67108864]" },
-		{ BASE "engine = { rules = { pcre_match_limit = \"x\"; }; };\n",
+		{ CONF_BASE "engine = { rules = { pcre_match_limit = \"x\"; }; };\n",
 		  "test.conf:5: engine.rules.pcre_match_limit must be an integer" },
 	};
-	char err[512], got[512];
-
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct mg_conf *c = load(cases[i].text, err, sizeof(err));
 		char what[64];
-		const char *slash;
 
 		snprintf(what, sizeof(what), "error case %zu", i);
-		if (c != NULL) {
-			conf_free(c);
-			check_str(what, "(loaded)", cases[i].want);
-			continue;
-		}
-		/* the file name without its directory */
-		slash = strstr(err, "test.conf");
-		snprintf(got, sizeof(got), "%s", slash ? slash : err);
-		check_str(what, got, cases[i].want);
+		conf_fixture_expect_error(dir, what, cases[i].text, cases[i].want);
 	}
 	check_failures();
 }
