@@ -14,7 +14,7 @@
 
 const char *const conf_guard_scope_names[] = { "connections_per_ip",
 	"connections_per_net", "messages_per_ip", "recipients_per_ip",
-	"messages_per_sender", NULL };
+	"messages_per_sender", "messages_per_rcpt_domain", NULL };
 
 static const struct conf_u32 greylist_nums[] = {
 	{ "delay", offsetof(struct conf_greylist, delay), 300, 1, 86400 },

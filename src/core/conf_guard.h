@@ -30,8 +30,9 @@ enum conf_guard_scope {
 	CONF_GUARD_MSG_IP,		/* MAIL commands per client IP */
 	CONF_GUARD_RCPT_IP,		/* RCPT commands per client IP */
 	CONF_GUARD_MSG_SENDER,		/* MAIL commands per envelope sender */
+	CONF_GUARD_MSG_RCPT_DOMAIN,	/* RCPT commands per recipient domain */
 };
-#define CONF_GUARD_NSCOPES	5
+#define CONF_GUARD_NSCOPES	6
 extern const char *const conf_guard_scope_names[];	/* "connections_per_ip", ... */
 
 struct conf_greylist {

@@ -125,8 +125,9 @@ relay_check(const struct smtpd_sess *ss, const struct smtp_cmd *cmd,
 	return NULL;
 }
 
-/* guard at RCPT: rate, static recipients, greylisting (not for outbound
- * listeners or trusted clients). Past max_unknown the session closes. */
+/* guard at RCPT: rate, static recipients, recipient domain rate,
+ * greylisting (not for outbound listeners or trusted clients). Past
+ * max_unknown the session closes. */
 static const char *
 rcpt_guard(struct smtpd_sess *ss, const char *addr)
 {

@@ -26,7 +26,7 @@ lower(char *s)
 const char *const guard_reason_names[] = { "pass", "conn_limit", "conn_rate_ip",
 	"conn_rate_net", "msg_rate_ip", "msg_rate_sender", "rcpt_rate_ip",
 	"unknown_rcpt", "unknown_limit", "greylisted", "pregreet", "pregreet_listed",
-	"pipelining", "idle_commands", "dnsbl", "rdns", NULL };
+	"pipelining", "idle_commands", "dnsbl", "rdns", "msg_rate_rcpt_domain", NULL };
 
 /* The integer stored at key: 0, -MG_ENOENT, or -MG_EPROTO. */
 static int
@@ -329,6 +329,25 @@ greylist_check(struct guard *g, const struct conf_guard *c, const struct guard_c
 	return GUARD_GREYLISTED;
 }
 
+/* messages_per_rcpt_domain: the bucket of rcpt's domain (lower case),
+ * whose refusal names the domain. */
+static enum guard_reason
+rcpt_domain(struct guard *g, const struct conf_guard *c, const char *rcpt, char *reply,
+    size_t cap)
+{
+	const char *at = strrchr(rcpt, '@');
+	char dom[256], text[GUARD_REPLY_MAX];
+
+	if (c->rates[CONF_GUARD_MSG_RCPT_DOMAIN].rate == 0 || at == NULL)
+		return GUARD_PASS;
+	snprintf(dom, sizeof(dom), "%s", at + 1);
+	lower(dom);
+	snprintf(text, sizeof(text), "451 4.7.1 Message rate limit exceeded for domain %.64s",
+	    dom);
+	return bucket(g, c, CONF_GUARD_MSG_RCPT_DOMAIN, dom, GUARD_MSG_RATE_RCPT_DOMAIN, text,
+	    reply, cap);
+}
+
 enum guard_reason
 guard_rcpt(struct guard *g, const struct conf_guard *c, struct guard_client *gc,
     bool greylist, const char *sender, const char *rcpt, char *reply, size_t cap)
@@ -349,6 +368,8 @@ guard_rcpt(struct guard *g, const struct conf_guard *c, struct guard_client *gc,
 		snprintf(reply, cap, "550 5.1.1 User unknown");
 		return GUARD_UNKNOWN_RCPT;
 	}
+	if ((r = rcpt_domain(g, c, rcpt, reply, cap)) != GUARD_PASS)
+		return r;
 	if (!greylist || !c->greylist.enabled || !greylist_covers(&c->greylist, rcpt))
 		return GUARD_PASS;
 	return greylist_check(g, c, gc, sender, rcpt, reply, cap);

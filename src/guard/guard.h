@@ -35,8 +35,9 @@ enum guard_reason {
 	GUARD_IDLE_COMMANDS,		/* max_idle_commands passed */
 	GUARD_DNSBL,			/* screen: listed weight >= threshold */
 	GUARD_RDNS,			/* screen: no forward-confirmed rDNS */
+	GUARD_MSG_RATE_RCPT_DOMAIN,	/* messages_per_rcpt_domain */
 };
-#define GUARD_NREASONS	16
+#define GUARD_NREASONS	17
 extern const char *const guard_reason_names[];	/* "pass", "conn_limit", ... */
 
 /* Token bucket (as GCRA: one stored number, the theoretical arrival time

@@ -1,7 +1,7 @@
 """guard at the SMTP door (docs/guard.md): a connection flood from one
 address is throttled while another address is served promptly, the
-per-sender message limit, greylisting (451 then accepted after a shortened
-delay), static recipient validation with its max_unknown disconnect, and
+per-sender and per-recipient-domain message limits, greylisting (451 then
+accepted after a shortened delay), static recipient validation with its max_unknown disconnect, and
 the refusal log lines and counters."""
 import concurrent.futures
 import re
@@ -174,3 +174,28 @@ def test_static_recipients_and_max_unknown(gateway_factory, sink):
     gw.stop()
     got = counters(gw.log())
     assert (got["unknown_rcpt"], got["unknown_limit"]) == (2, 1), got
+
+
+def test_per_rcpt_domain_limit(gateway_factory, sink):
+    route = f"127.0.0.1:{sink.port}"
+    gw = gateway_factory(sink.port, domains=[("example.test", route, "opportunistic"),
+                                             ("other.test", route, "opportunistic")],
+                         extra="guard = { rate_limits = { messages_per_rcpt_domain = "
+                               "{ rate = 2; per = 3600; }; }; };").start()
+    c, _ = session(gw)
+    for i in range(2):
+        expect(c.cmd("MAIL FROM:<a@sender.test>"), 250)
+        expect(c.cmd("RCPT TO:<bob@Example.test>"), 250)
+        expect(data_phase(c, mg.simple_message(f"burst {i}")), 250)
+    expect(c.cmd("MAIL FROM:<a@sender.test>"), 250)
+    r = expect(c.cmd("RCPT TO:<carol@example.test>"), 451, "4.7.1")
+    assert "Message rate limit exceeded for domain example.test" in r.text(), r.text()
+    # another domain on the same connection still passes the guard
+    m = marker()
+    expect(c.cmd("RCPT TO:<dave@other.test>"), 250)
+    expect(data_phase(c, mg.simple_message(m, to="dave@other.test")), 250)
+    expect(c.cmd("QUIT"), 221)
+    mg.wait_until(lambda: messages_with(sink, m.encode()), 60, "the other domain's message")
+    assert "smtp refuse reason=msg_rate_rcpt_domain ip=127.0.0.1" in gw.log()
+    gw.stop()
+    assert counters(gw.log())["msg_rate_rcpt_domain"] == 1

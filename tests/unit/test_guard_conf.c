@@ -45,6 +45,7 @@ test_full(void **state)
 	    " rate_limits = {\n"
 	    "  connections_per_ip = { rate = 30; per = 60; burst = 10; };\n"
 	    "  messages_per_sender = { rate = 100; per = 3600; };\n"
+	    "  messages_per_rcpt_domain = { rate = 50; per = 600; burst = 5; };\n"
 	    " };\n"
 	    " greylisting = { enabled = true; delay = 2; retry_window = 60;\n"
 	    "  auto_allow = 0; domains = [ \"Example.TEST\" ]; };\n"
@@ -61,6 +62,9 @@ test_full(void **state)
 	assert_int_equal(c->guard.rates[CONF_GUARD_CONN_IP].burst, 10);
 	assert_int_equal(c->guard.rates[CONF_GUARD_MSG_SENDER].burst, 100);	/* = rate */
 	assert_int_equal(c->guard.rates[CONF_GUARD_MSG_IP].rate, 0);
+	assert_int_equal(c->guard.rates[CONF_GUARD_MSG_RCPT_DOMAIN].rate, 50);
+	assert_int_equal(c->guard.rates[CONF_GUARD_MSG_RCPT_DOMAIN].per, 600);
+	assert_int_equal(c->guard.rates[CONF_GUARD_MSG_RCPT_DOMAIN].burst, 5);
 	assert_true(c->guard.greylist.enabled);
 	assert_int_equal(c->guard.greylist.delay, 2);
 	assert_int_equal(c->guard.greylist.auto_allow, 0);
@@ -103,6 +107,13 @@ test_errors(void **state)
 		{ CONF_BASE "guard = { rate_limits = { recipients_per_ip = { rate = 5; size = 1; "
 		  "}; }; };\n",
 		  "test.conf:5: unknown setting 'size' in guard.rate_limits.recipients_per_ip" },
+		{ CONF_BASE "guard = { rate_limits = {\n messages_per_rcpt_domain = { per = 60; };\n"
+		  "}; };\n",
+		  "test.conf:6: guard.rate_limits.messages_per_rcpt_domain: 'rate' is required" },
+		{ CONF_BASE "guard = { rate_limits = { messages_per_rcpt_domain = {\n"
+		  " rate = 2000000; }; }; };\n",
+		  "test.conf:6: guard.rate_limits.messages_per_rcpt_domain.rate = 2000000 is out "
+		  "of range [0, 1000000]" },
 		{ CONF_BASE "guard = { greylisting = { enabled = 1; }; };\n",
 		  "test.conf:5: guard.greylisting.enabled must be true or false" },
 		{ CONF_BASE "guard = { greylisting = { delay = 0; }; };\n",
