@@ -343,12 +343,26 @@ guard_load_screen(struct conf_ctx *cx, const config_setting_t *g, struct conf_sc
 	return 0;
 }
 
+static int
+guard_load_idle(struct conf_ctx *cx, const struct config_setting_t *g, struct conf_guard *c)
+{
+	static const char *const conf_idle_names[CONF_IDLE_KINDS] = { "max_rset", "max_noop",
+		"max_help", "max_vrfy" };
+
+	for (size_t i = 0; i < CONF_IDLE_KINDS; i++)
+		if (conf_get_u32(cx, g, conf_idle_names[i], "guard", 0, 1000000,
+		    &c->max_each[i]) < 0)
+			return -1;
+	return 0;
+}
+
 int
 conf_load_guard(struct conf_ctx *cx, const struct config_setting_t *g, struct conf_guard *c)
 {
 	static const char *const keys[] = { "rate_limits", "max_connections_per_ip",
 		"allow_ip", "greylisting", "recipients", "pregreet", "strict_pipelining",
-		"tarpit", "max_idle_commands", "screen", NULL };
+		"tarpit", "max_idle_commands", "max_rset", "max_noop", "max_help", "max_vrfy",
+		"screen", NULL };
 
 	if (g == NULL)
 		return 0;
@@ -366,7 +380,7 @@ conf_load_guard(struct conf_ctx *cx, const struct config_setting_t *g, struct co
 	    guard_load_tarpit(cx, config_setting_get_member(g, "tarpit"), &c->tarpit) < 0 ||
 	    conf_get_bool(cx, g, "strict_pipelining", "guard", &c->strict_pipelining) < 0 ||
 	    conf_get_u32(cx, g, "max_idle_commands", "guard", 0, 1000000,
-	    &c->max_idle_commands) < 0 ||
+	    &c->max_idle_commands) < 0 || guard_load_idle(cx, g, c) < 0 ||
 	    guard_load_screen(cx, config_setting_get_member(g, "screen"), &c->screen) < 0)
 		return -1;
 	return guard_load_recipients(cx, config_setting_get_member(g, "recipients"), c);

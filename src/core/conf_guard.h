@@ -80,6 +80,10 @@ struct conf_screen {
 	uint32_t	 timeout_ms;	/* bound of all lookups together */
 };
 
+/* The commands that move no mail, each with its own per-connection
+ * ceiling (guard.max_rset, ...) besides max_idle_commands for them all. */
+#define CONF_IDLE_KINDS	4	/* RSET, NOOP, HELP, VRFY */
+
 struct conf_guard {
 	struct conf_guard_rate rates[CONF_GUARD_NSCOPES];
 	uint32_t	 max_connections_per_ip;	/* 0 = no limit */
@@ -93,6 +97,7 @@ struct conf_guard {
 	bool		 strict_pipelining;	/* commands pipelined without PIPELINING: 554 */
 	struct conf_tarpit tarpit;
 	uint32_t	 max_idle_commands;	/* RSET+NOOP+HELP+VRFY; 0 = no limit */
+	uint32_t	 max_each[CONF_IDLE_KINDS];	/* max_rset, max_noop, max_help, max_vrfy */
 	struct conf_screen screen;	/* off: no zones and rdns off */
 };
 

@@ -18,6 +18,8 @@
 #include "daemon/smtpd_int.h"
 #include "net/tls.h"
 
+_Static_assert(SMTP_IDLE_KINDS == CONF_IDLE_KINDS, "guard.max_rset... feed smtp_server");
+
 #define ACCEPT_RETRY_S	1		/* after EMFILE and the like */
 #define GUARD_KV_MAX_BYTES (64u << 20)	/* guard state ceiling */
 
@@ -73,6 +75,7 @@ cfg_new(struct smtpd *d, struct mg_conf *conf, bool owned)
 			.tls_required = l->tls == CONF_LTLS_REQUIRED,
 			.strict_pipelining = conf->guard.strict_pipelining,
 			.max_idle_commands = conf->guard.max_idle_commands,
+			.max_each = conf->guard.max_each,
 		};
 		if (l->tls != CONF_LTLS_NONE && tls == NULL)
 			log_warn("smtpd listener=%s tls=unavailable reason=\"no certificate\"",

@@ -23,6 +23,8 @@ struct smtp_session;
 
 /* What a session runs with. Borrowed: the backend keeps it (and what it
  * points to) alive until the session's on_close. */
+#define SMTP_IDLE_KINDS	4	/* commands that move no mail: RSET, NOOP, HELP, VRFY */
+
 struct smtp_server_cfg {
 	const char	*hostname;	/* banner, EHLO, 421 replies */
 	const char	*name;		/* listener, for logs */
@@ -31,6 +33,8 @@ struct smtp_server_cfg {
 	bool		 tls_required;	/* MAIL refused before STARTTLS */
 	bool		 strict_pipelining;	/* pipelining without PIPELINING: 554, close */
 	uint32_t	 max_idle_commands;	/* RSET+NOOP+HELP+VRFY; 0 = no limit */
+	const uint32_t	*max_each;	/* SMTP_IDLE_KINDS: RSET, NOOP, HELP, VRFY each;
+					 * NULL or 0 = no limit */
 };
 
 /* A rule of conduct the client broke; the session closes after its reply. */

@@ -307,14 +307,30 @@ parse_error(struct smtp_session *s, const struct smtp_cmd *cmd, int rc)
 	smtp__refuse(s, stage, NULL, line, true);
 }
 
-/* max_idle_commands: RSET, NOOP, HELP and VRFY together. */
+/* max_idle_commands (RSET, NOOP, HELP and VRFY together) and each one's
+ * own ceiling (max_each, in that order). */
 static bool
 idle_exceeded(struct smtp_session *s, const struct smtp_cmd *cmd)
 {
-	uint32_t max = s->cfg->max_idle_commands;
+	static const struct {
+		enum smtp_cmd_type type;
+		const char	*name;
+	} idle[] = { { SMTP_CMD_RSET, "max_rset" }, { SMTP_CMD_NOOP, "max_noop" },
+		{ SMTP_CMD_HELP, "max_help" }, { SMTP_CMD_VRFY, "max_vrfy" } };
+	uint32_t max = s->cfg->max_idle_commands, each;
+	size_t k = 0;
 
-	if (max == 0 || (cmd->type != SMTP_CMD_RSET && cmd->type != SMTP_CMD_NOOP &&
-	    cmd->type != SMTP_CMD_HELP && cmd->type != SMTP_CMD_VRFY) || ++s->nidle <= max)
+	while (k < sizeof(idle) / sizeof(idle[0]) && idle[k].type != cmd->type)
+		k++;
+	if (k == sizeof(idle) / sizeof(idle[0]))
+		return false;
+	each = s->cfg->max_each != NULL ? s->cfg->max_each[k] : 0;
+	if (each != 0 && ++s->nidle_each[k] > each) {
+		log_info("%016" PRIx64 " smtp limit name=%s value=%u", s->info.id, idle[k].name,
+		    each);
+		return true;
+	}
+	if (max == 0 || ++s->nidle <= max)
 		return false;
 	log_info("%016" PRIx64 " smtp limit name=max_idle_commands value=%u", s->info.id, max);
 	return true;

@@ -46,6 +46,7 @@ struct smtp_session {
 	uint32_t	 ncommands, nerrors, nmessages;
 	uint32_t	 nrefused;	/* error replies: the tarpit's n */
 	uint32_t	 nidle;		/* RSET, NOOP, HELP, VRFY */
+	uint32_t	 nidle_each[SMTP_IDLE_KINDS];	/* each of them, in that order */
 	uint8_t		 phase;		/* enum smtp_phase */
 	bool		 chunk_last;
 	bool		 chunk_discard;	/* BDAT refused: its bytes are dropped */

@@ -108,3 +108,18 @@ def test_idle_command_ceiling(gateway_factory, sink):
         c.wait_closed()
     assert "smtp limit name=max_idle_commands value=3" in gw.log()
     assert "smtp refuse reason=idle_commands ip=127.0.0.1" in gw.log()
+
+
+def test_each_idle_command_has_its_own_ceiling(gateway_factory, sink):
+    """max_noop = 2 closes at the third NOOP while RSET and HELP, which have
+    no ceiling of their own here, do not count towards it."""
+    gw = start(gateway_factory, sink, "max_noop = 2;")
+    with Conn(gw.inbound) as c:
+        expect(c.reply(), 220)
+        expect(c.cmd("EHLO idle.test"), 250)
+        for cmd in ("NOOP", "RSET", "HELP", "RSET", "NOOP", "HELP"):
+            expect(c.cmd(cmd), (214, 250))
+        expect(c.cmd("NOOP"), 421, "4.7.0")
+        c.wait_closed()
+    assert "smtp limit name=max_noop value=2" in gw.log()
+    assert "smtp refuse reason=idle_commands ip=127.0.0.1" in gw.log()

@@ -59,7 +59,7 @@ test_defaults_and_full(void **state)
 	check_u32("max_idle_commands", c->guard.max_idle_commands, 0);
 	conf_free(c);
 	c = conf_fixture_load(dir, CONF_BASE "guard = { pregreet = { enabled = true; delay = 0.3; remember = 60; };\n"
-	    " strict_pipelining = true; max_idle_commands = 5;\n"
+	    " strict_pipelining = true; max_idle_commands = 5; max_noop = 2; max_vrfy = 1;\n"
 	    " tarpit = { enabled = true; step = 0.25; max = 2; }; };\n", err, sizeof(err));
 	if (c == NULL)
 		fail_msg("%s", err);
@@ -70,6 +70,10 @@ test_defaults_and_full(void **state)
 	check_u32("tarpit.step_ms", c->guard.tarpit.step_ms, 250);
 	check_u32("tarpit.max_ms", c->guard.tarpit.max_ms, 2000);
 	check_u32("max_idle_commands", c->guard.max_idle_commands, 5);
+	check_u32("max_rset", c->guard.max_each[0], 0);
+	check_u32("max_noop", c->guard.max_each[1], 2);
+	check_u32("max_help", c->guard.max_each[2], 0);
+	check_u32("max_vrfy", c->guard.max_each[3], 1);
 	conf_free(c);
 	check_failures();
 }
@@ -104,6 +108,10 @@ test_errors(void **state)
 		  "test.conf:5: unknown setting 'enable' in guard.tarpit" },
 		{ CONF_BASE "guard = { max_idle_commands = -3; };\n",
 		  "test.conf:5: guard.max_idle_commands = -3 is out of range [0, 1000000]" },
+		{ CONF_BASE "guard = { max_vrfy = 2000000; };\n",
+		  "test.conf:5: guard.max_vrfy = 2000000 is out of range [0, 1000000]" },
+		{ CONF_BASE "guard = { max_expn = 1; };\n",
+		  "test.conf:5: unknown setting 'max_expn' in guard" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char what[64];
