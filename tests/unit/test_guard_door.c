@@ -14,23 +14,10 @@
 #include "core/conf.h"
 #include "guard/guard.h"
 #include "test_util.h"
+#include "guard_fixture.h"
 #include "conf_fixture.h"
 
 static char dir[] = "/tmp/test_guard_door.XXXXXX";
-static uint64_t now_ms = 1700000000000ull;
-
-static time_t
-kv_clock(void)
-{
-	return (time_t)(now_ms / 1000);
-}
-
-static uint64_t
-guard_clock(void)
-{
-	return now_ms;
-}
-
 static void
 check_u32(const char *what, uint32_t got, uint32_t want)
 {
@@ -157,19 +144,15 @@ client(struct guard_client *gc, const struct conf_guard *c, const char *ip)
 static void
 test_pregreet_remembered(void **state)
 {
-	const struct kv_local_opts opts = { .clock = kv_clock };
 	struct conf_guard c;
 	struct guard_client a, b;
 	struct guard *g;
-	struct kv *kv;
-	char err[256], reply[GUARD_REPLY_MAX] = "";
+	char reply[GUARD_REPLY_MAX] = "";
 
 	conf_guard_defaults(&c);
 	c.pregreet.enabled = true;
 	c.pregreet.remember = 60;
-	if ((kv = kv_local_open(&opts, err, sizeof(err))) == NULL)
-		fail_msg("kv_local_open: %s", err);
-	assert_non_null(g = guard_new(kv, guard_clock));
+	assert_non_null(g = guard_new(open_kv(), guard_clock));
 	client(&a, &c, "192.0.2.1");
 	client(&b, &c, "192.0.2.2");
 	assert_int_equal(guard_connect(g, &c, &a, reply, sizeof(reply)), GUARD_PASS);

@@ -11,32 +11,7 @@
 
 #include "guard/guard.h"
 #include "test_util.h"
-
-static uint64_t now_ms = 1700000000000ull;
-
-static time_t
-kv_clock(void)
-{
-	return (time_t)(now_ms / 1000);
-}
-
-static uint64_t
-guard_clock(void)
-{
-	return now_ms;
-}
-
-static struct kv *
-open_kv(void)
-{
-	const struct kv_local_opts opts = { .clock = kv_clock };
-	char err[256];
-	struct kv *kv = kv_local_open(&opts, err, sizeof(err));
-
-	if (kv == NULL)
-		fail_msg("kv_local_open: %s", err);
-	return kv;
-}
+#include "guard_fixture.h"
 
 static const char *const grey_names[] = { "new", "early", "passed", "allowed" };
 

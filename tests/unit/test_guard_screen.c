@@ -12,23 +12,10 @@
 #include "core/conf.h"
 #include "guard/guard.h"
 #include "test_util.h"
+#include "guard_fixture.h"
 #include "conf_fixture.h"
 
 static char dir[] = "/tmp/test_guard_screen.XXXXXX";
-static uint64_t now_ms = 1700000000000ull;
-
-static time_t
-kv_clock(void)
-{
-	return (time_t)(now_ms / 1000);
-}
-
-static uint64_t
-guard_clock(void)
-{
-	return now_ms;
-}
-
 static void
 test_defaults_and_full(void **state)
 {
@@ -168,15 +155,10 @@ test_verdict(void **state)
 static void
 test_cache(void **state)
 {
-	const struct kv_local_opts opts = { .clock = kv_clock };
 	struct guard_screen r = { .listed = 5, .rdns = GUARD_RDNS_CONFIRMED }, got;
 	struct guard *g;
-	struct kv *kv;
-	char err[256];
 
-	if ((kv = kv_local_open(&opts, err, sizeof(err))) == NULL)
-		fail_msg("kv_local_open: %s", err);
-	assert_non_null(g = guard_new(kv, guard_clock));
+	assert_non_null(g = guard_new(open_kv(), guard_clock));
 	assert_int_equal(guard_screen_cached(g, "192.0.2.1", &got), 0);
 	guard_screen_store(g, "192.0.2.1", &r);
 	r.failed = true;
