@@ -6,6 +6,7 @@
 #define MG_TESTS_CONF_FIXTURE_H
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/conf.h"
@@ -27,6 +28,23 @@ conf_fixture_load(const char *dir, const char *text, char *err, size_t errlen)
 	fputs(text, f);
 	fclose(f);
 	return conf_load(path, err, errlen);
+}
+
+/* CONF_BASE, then snippet inside engine = { reputation = { ... }; }; so
+ * that the snippet's first line is line 6 of the file. */
+static inline struct mg_conf *
+conf_fixture_load_reputation(const char *dir, const char *snippet, char *err, size_t errlen)
+{
+	static const char open[] = CONF_BASE "engine = { reputation = {\n", close[] = "\n}; };\n";
+	size_t n = sizeof(open) + strlen(snippet) + sizeof(close);
+	char *text = malloc(n);
+	struct mg_conf *c;
+
+	assert_non_null(text);
+	snprintf(text, n, "%s%s%s", open, snippet, close);
+	c = conf_fixture_load(dir, text, err, errlen);
+	free(text);
+	return c;
 }
 
 /* Counts a failure (check_str) unless text is refused with want, the

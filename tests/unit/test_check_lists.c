@@ -12,34 +12,14 @@
 #include <cmocka.h>
 
 #include "test_util.h"
+#include "conf_fixture.h"
 
 #include "checks/lists.h"
 #include "core/conf.h"
 #include "engine/check.h"
 #include "engine/engine.h"
 
-/* The snippet starts on line 6 of the file. */
-#define HEAD \
-	"spool = \"spool\";\nstore = \"db/x.db\";\n" \
-	"listeners = ( { address = \"127.0.0.1:2525\"; role = \"inbound\"; } );\n" \
-	"domains = ( { name = \"example.test\"; route = \"127.0.0.1:2526\"; } );\n" \
-	"engine = { reputation = {\n"
-#define TAIL	"\n}; };\n"
-
 static char dir[] = "/tmp/mg-lists-XXXXXX";
-
-/* Loads HEAD snippet TAIL; NULL with err set when refused. */
-static struct mg_conf *
-load(const char *snippet, char *err, size_t errlen, char *path, size_t pathlen)
-{
-	FILE *f;
-
-	snprintf(path, pathlen, "%s/test.conf", dir);
-	assert_non_null(f = fopen(path, "w"));
-	fprintf(f, "%s%s%s", HEAD, snippet, TAIL);
-	fclose(f);
-	return conf_load(path, err, errlen);
-}
 
 static void
 test_conf_errors(void **state)
@@ -73,18 +53,18 @@ test_conf_errors(void **state)
 		{ "history = { state = \"\"; };", "'state' must not be empty" },
 		{ "history = { max_memory = 0; };", "'max_memory' = 0 is out of range" },
 	};
-	char err[512], path[256], want[600];
+	char err[512], want[600];
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct mg_conf *c = load(cases[i].text, err, sizeof(err), path, sizeof(path));
+		struct mg_conf *c = conf_fixture_load_reputation(dir, cases[i].text, err, sizeof(err));
 
 		if (c != NULL) {
 			conf_free(c);
 			fail_msg("case %zu: accepted, want \"%s\"", i, cases[i].want);
 		}
 		snprintf(want, sizeof(want), "%s", cases[i].want);
-		if (strncmp(err, path, strlen(path)) != 0 || strstr(err, want) == NULL)
-			fail_msg("case %zu: got \"%s\", want \"%s%s\"", i, err, path, want);
+		if (strstr(err, "/test.conf:") == NULL || strstr(err, want) == NULL)
+			fail_msg("case %zu: got \"%s\", want \"test.conf%s\"", i, err, want);
 	}
 }
 
@@ -92,8 +72,8 @@ test_conf_errors(void **state)
 static void
 test_conf_values(void **state)
 {
-	char err[512], path[256], want[300];
-	struct mg_conf *c = load("", err, sizeof(err), path, sizeof(path));
+	char err[512], want[300];
+	struct mg_conf *c = conf_fixture_load_reputation(dir, "", err, sizeof(err));
 	const struct conf_reputation *r;
 
 	if (c == NULL)
@@ -108,11 +88,11 @@ test_conf_values(void **state)
 	assert_null(r->history.state);
 	assert_false(r->writer);
 	conf_free(c);
-	c = load("lists = { allow_domain = [ \".Example.ORG\", \"x.test\" ];\n"
+	c = conf_fixture_load_reputation(dir, "lists = { allow_domain = [ \".Example.ORG\", \"x.test\" ];\n"
 	    "block_ip = [ \"192.0.2.0/24\", \"2001:db8::/32\", \"198.51.100.7\" ];\n"
 	    "block_helo = [ \"[192.0.2.1]\", \"[IPv6:2001:db8::1]\" ]; };\n"
 	    "history = { state = \"rep/state.kv\"; half_life_days = 0.5; };", err,
-	    sizeof(err), path, sizeof(path));
+	    sizeof(err));
 	if (c == NULL)
 		fail_msg("%s", err);
 	r = &c->engine.reputation;
@@ -144,11 +124,11 @@ static struct mg_engine *
 open_lists(const char *snippet, struct mg_conf **conf)
 {
 	static const struct mg_check *const checks[] = { &check_lists };
-	char err[512], path[256];
+	char err[512];
 	struct mg_error e;
 	struct mg_engine *eng;
 
-	if ((*conf = load(snippet, err, sizeof(err), path, sizeof(path))) == NULL)
+	if ((*conf = conf_fixture_load_reputation(dir, snippet, err, sizeof(err))) == NULL)
 		fail_msg("%s", err);
 	if ((eng = engine_open_checks(*conf, checks, 1, &e)) == NULL)
 		fail_msg("engine: %s", e.text);
