@@ -9,7 +9,6 @@ import multiprocessing
 import os
 import re
 import resource
-import shutil
 import signal
 import smtplib
 import sys
@@ -324,14 +323,7 @@ def main():
                 print("gateway: " + (counts[-1] if counts else "no guard counters logged"))
             except AssertionError as e:
                 print(f"smtp_flood: {e}", file=sys.stderr)
-        if sink:
-            sink.stop()
-        if args.keep:
-            print(f"smtp_flood: kept {work}" + (f" and {gw.dir}" if gw else ""))
-        else:
-            shutil.rmtree(work, ignore_errors=True)
-            if gw:
-                shutil.rmtree(gw.dir, ignore_errors=True)
+        tp.clean_up("smtp_flood", gw, sink, work, args.keep)
 
 
 if __name__ == "__main__":

@@ -408,6 +408,19 @@ def report(args, msgs, tp, procs, sink_st, idle):
         print(f"{k:<{w}}  {v}")
 
 
+def clean_up(prog, gw, sink, work, keep):
+    """Stops the sink and removes the work and gateway directories (the
+    gateway is stopped by the caller), unless keep."""
+    if sink:
+        sink.stop()
+    if keep:
+        print(f"{prog}: kept {work}" + (f" and {gw.dir}" if gw else ""))
+        return
+    shutil.rmtree(work, ignore_errors=True)
+    if gw:
+        shutil.rmtree(gw.dir, ignore_errors=True)
+
+
 def main():
     args = parse_args()
     mg = import_harness(args.build)
@@ -443,14 +456,7 @@ def main():
     finally:
         if gw:
             gw.stop()
-        if sink:
-            sink.stop()
-        if args.keep:
-            print(f"smtp_throughput: kept {work}" + (f" and {gw.dir}" if gw else ""))
-        else:
-            shutil.rmtree(work, ignore_errors=True)
-            if gw:
-                shutil.rmtree(gw.dir, ignore_errors=True)
+        clean_up("smtp_throughput", gw, sink, work, args.keep)
 
 
 if __name__ == "__main__":
