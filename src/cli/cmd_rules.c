@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "checks/rules.h"
+#include "checks/yara.h"
 #include "cli/cli_files.h"
 #include "cli/cmd_rules.h"
 #include "core/clock.h"
@@ -104,6 +105,21 @@ cli_load(struct rules_cli *c, struct rules_set **set)
 	return 0;
 }
 
+/* The YARA rule files of engine.yara compile, and their meta is valid. */
+static int
+yara_check(struct rules_cli *c)
+{
+	char err[1024];
+	size_t n;
+
+	if (yara_check_files(&c->conf->engine.yara, &n, err, sizeof(err)) < 0) {
+		fprintf(stderr, "mailgate rules: %s\n", err);
+		return 1;
+	}
+	printf("yara rules: %zu\n", n);
+	return 0;
+}
+
 /* mailgate rules check [DIR...] */
 static int
 rules_check(struct rules_cli *c)
@@ -134,7 +150,7 @@ rules_check(struct rules_cli *c)
 	for (size_t i = 0; i < n; i++)
 		printf("meta uses symbol of another check: %s\n", ext[i]);
 	rules_free(set);
-	return 0;
+	return yara_check(c);
 }
 
 struct list {

@@ -12,9 +12,16 @@
 
 /* mailgate queue list|show ID|flush [ID]|delete ID */
 int	cmd_queue(const struct mg_conf *conf, int argc, char **argv);
+/* mailgate av scan FILE|DIR... | av reload */
+int	cmd_av(const struct mg_conf *conf, int argc, char **argv);
 /* mailgate log search [--from S] [--to S] [--since WHEN] [--until WHEN]
- * [--id QID] [--limit N] [--json] */
+ * [--id QID] [--limit N] [--json] | log connections [--since WHEN] [--until WHEN]
+ * [--ip IP] [--event NAME] [--by minute|hour|day|ip|event] [--top N] [--json] */
 int	cmd_log(const struct mg_conf *conf, int argc, char **argv);
+
+/* mailgate passwd USER: a users-file line for USER from a password on
+ * stdin (asked twice on a terminal). */
+int	cmd_passwd(int argc, char **argv);
 
 /* Commands that read the engine settings themselves ($MAILGATE_CONF, set
  * by mailgate -c FILE); argv[0] is the command's name. */

@@ -24,7 +24,9 @@ struct command {
 
 static const struct command commands[] = {
 	{ "queue", cmd_queue, NULL, "queue list|show ID|flush [ID]|delete ID" },
-	{ "log", cmd_log, NULL, "log search [--from S] [--to S] [--since WHEN] [--until WHEN] [--id QID] [--limit N] [--json]" },
+	{ "av", cmd_av, NULL, "av scan FILE|DIR... | av reload" },
+	{ "log", cmd_log, NULL, "log search [--from S] [--to S] [--since WHEN] [--until WHEN] [--id QID] [--limit N] [--json]\n"
+	    "  mailgate log connections [--since WHEN] [--until WHEN] [--ip IP] [--event NAME] [--by minute|hour|day|ip|event] [--top N] [--json]" },
 	{ "sink", NULL, cmd_sink, "sink [--listen HOST:PORT] [--maildir DIR] [--tls-cert F --tls-key F]" },
 	{ "parse", NULL, cmd_parse, "parse FILE" },
 	{ "scan", NULL, cmd_scan, "scan [-c FILE] [--json] [-j N] [--parse-only | --no-checks] FILE|DIR..." },
@@ -32,6 +34,7 @@ static const struct command commands[] = {
 	{ "train", NULL, cmd_train, "train --train LIST.tsv [--out FILE] [--bayes PATH]" },
 	{ "eval", NULL, cmd_eval, "eval --train LIST.tsv --test LIST.tsv [--json]" },
 	{ "rules", NULL, cmd_rules, "rules check [DIR...] | rules stats LIST.tsv" },
+	{ "passwd", NULL, cmd_passwd, "passwd USER < password (a line for the users file)" },
 	{ "dkim", NULL, cmd_dkim, "dkim keygen DOMAIN [--selector S] [--type rsa|ed25519] [--bits N] [--out FILE]" },
 };
 

@@ -61,16 +61,16 @@ static const struct conf_num conf_nums[] = {
 
 static const char *const top_keys[] = { "hostname", "user", "spool", "store",
 	"log_level", "tls", "listeners", "domains", "outbound", "trusted_networks",
-	"limits", "queue", "resolver", "scan", "engine", "guard", NULL };
+	"limits", "queue", "resolver", "scan", "engine", "guard", "users", NULL };
 static const char *const tls_keys[] = { "certificate", "key", "ca", NULL };
 static const char *const listener_keys[] = { "address", "role", "tls", "certificate",
-	"key", NULL };
+	"key", "auth", "auth_plaintext", NULL };
 static const char *const route_keys[] = { "name", "route", "tls", "auth", NULL };
 static const char *const auth_keys[] = { "user", "password", NULL };
 static const char *const resolver_keys[] = { "upstream", "timeout", NULL };
 
 const char *const conf_category_names[] = { "clean", "spam", "bulk", "phishing",
-	"malware", "bec", "policy", NULL };
+	"malware", "bec", "policy", "dangerous", NULL };
 const char *const conf_action_names[] = { "accept", "tag", "quarantine", "reject", NULL };
 
 /* The engine's real-valued settings (scores and seconds), as conf_nums. */
@@ -167,6 +167,32 @@ conf_load_listener_cert(struct conf_ctx *cx, const config_setting_t *s,
 	return 0;
 }
 
+/* auth and auth_plaintext: outbound only, with a users file, and offered
+ * somewhere (TLS or plaintext allowed). */
+static int
+conf_load_listener_auth(struct conf_ctx *cx, const config_setting_t *s,
+    const struct mg_conf *c, struct conf_listener *l)
+{
+	static const char *const modes[] = { "off", "on", "required", NULL };
+	int auth = 0;
+
+	if (conf_get_enum(cx, s, "auth", modes, &auth) < 0 ||
+	    conf_get_bool(cx, s, "auth_plaintext", "listener", &l->auth_plaintext) < 0)
+		return -1;
+	l->auth = (enum conf_listen_auth)auth;
+	if (l->auth == CONF_LAUTH_OFF)
+		return 0;
+	if (l->role != CONF_ROLE_OUTBOUND)
+		return conf_fail(cx, s, "listener %s: auth is for outbound listeners", l->address);
+	if (c->users_path == NULL)
+		return conf_fail(cx, s, "listener %s: auth needs a users file (users = ...)",
+		    l->address);
+	if (l->tls == CONF_LTLS_NONE && !l->auth_plaintext)
+		return conf_fail(cx, s, "listener %s: auth needs tls (or auth_plaintext = true)",
+		    l->address);
+	return 0;
+}
+
 static int
 conf_load_listeners(struct conf_ctx *cx, struct mg_conf *c)
 {
@@ -199,7 +225,8 @@ conf_load_listeners(struct conf_ctx *cx, struct mg_conf *c)
 			    "listener address '%s' is not HOST:PORT or [IPV6]:PORT", l->address);
 		l->role = (enum conf_role)role;
 		l->tls = (enum conf_listen_tls)tls;
-		if (conf_load_listener_cert(cx, s, l) < 0)
+		if (conf_load_listener_cert(cx, s, l) < 0 ||
+		    conf_load_listener_auth(cx, s, c, l) < 0)
 			return -1;
 		if (l->tls != CONF_LTLS_NONE && c->tls_cert == NULL && l->tls_cert == NULL)
 			return conf_fail(cx, s, "listener %s uses TLS but tls.certificate is not set",
@@ -338,12 +365,114 @@ conf_load_trusted(struct conf_ctx *cx, struct mg_conf *c)
 }
 
 static int
+conf_user_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct conf_user *)a)->name, ((const struct conf_user *)b)->name);
+}
+
+/* One line of the users file, without its newline: "name:hash". NULL
+ * when fine, else the reason. */
+static const char *
+conf_user_parse(char *line, struct conf_user *u)
+{
+	char *colon = strchr(line, ':');
+	size_t n = colon != NULL ? (size_t)(colon - line) : 0;
+
+	for (const char *p = line; *p != '\0'; p++)
+		if ((unsigned char)*p <= 0x20 || *p == 0x7f)
+			return "white space or control character";
+	if (colon == NULL || n == 0 || colon[1] == '\0')
+		return "not NAME:HASH";
+	if (n > CONF_USER_NAME_MAX)
+		return "user name too long";
+	if (colon[1] != '$' || strchr(colon + 1, ':') != NULL)
+		return "not a crypt(3) hash ($id$...)";
+	if ((u->name = strndup(line, n)) == NULL || (u->hash = strdup(colon + 1)) == NULL)
+		return "out of memory";
+	return NULL;
+}
+
+/* Appends a line's user; counted also on failure (conf_free frees it). */
+static const char *
+conf_user_add(struct mg_conf *c, char *line)
+{
+	struct conf_user *u;
+
+	if (c->nusers == CONF_USERS_MAX)
+		return "too many users";
+	if (c->nusers % 64 == 0) {
+		if ((u = realloc(c->users, (c->nusers + 64) * sizeof(*u))) == NULL)
+			return "out of memory";
+		c->users = u;
+	}
+	u = &c->users[c->nusers++];
+	memset(u, 0, sizeof(*u));
+	return conf_user_parse(line, u);
+}
+
+/* The users file: "name:hash" lines, '#' comments and blank lines;
+ * errors are "USERS_FILE:LINE: reason". */
+static int
+conf_load_users(struct conf_ctx *cx, struct mg_conf *c)
+{
+	char line[1024], *nl;
+	const char *why = NULL;
+	int lineno = 0;
+	FILE *f;
+
+	if (c->users_path == NULL)
+		return 0;
+	if ((f = fopen(c->users_path, "r")) == NULL)
+		return conf_fail(cx, config_lookup(cx->cfg, "users"), "cannot read %s: %s",
+		    c->users_path, strerror(errno));
+	while (why == NULL && fgets(line, sizeof(line), f) != NULL) {
+		lineno++;
+		if ((nl = strchr(line, '\n')) == NULL && !feof(f))
+			why = "line too long";
+		else if (nl != NULL)
+			*nl = '\0';
+		line[strcspn(line, "\r")] = '\0';
+		if (why != NULL || line[0] == '#' || line[strspn(line, " \t")] == '\0')
+			continue;
+		why = conf_user_add(c, line);
+	}
+	if (why == NULL && ferror(f))
+		why = "read error";	/* named at the last line read */
+	fclose(f);
+	if (why != NULL) {
+		snprintf(cx->err, cx->errlen, "%s:%d: %s", c->users_path, lineno, why);
+		return -1;
+	}
+	if (c->nusers > 0)
+		qsort(c->users, c->nusers, sizeof(*c->users), conf_user_cmp);
+	for (size_t i = 1; i < c->nusers; i++)
+		if (strcmp(c->users[i - 1].name, c->users[i].name) == 0) {
+			snprintf(cx->err, cx->errlen, "%s: duplicate user '%s'", c->users_path,
+			    c->users[i].name);
+			return -1;
+		}
+	return 0;
+}
+
+const struct conf_user *
+conf_user_find(const struct mg_conf *c, const char *name)
+{
+	struct conf_user key = { .name = (char *)name };
+
+	if (c->nusers == 0)
+		return NULL;
+	return bsearch(&key, c->users, c->nusers, sizeof(*c->users), conf_user_cmp);
+}
+
+static int
 conf_load_files(struct conf_ctx *cx, struct mg_conf *c)
 {
 	const config_setting_t *t = config_lookup(cx->cfg, "tls");
 
 	if (conf_get_path(cx, NULL, "spool", true, &c->spool_dir) < 0 ||
-	    conf_get_path(cx, NULL, "store", true, &c->store_path) < 0)
+	    conf_get_path(cx, NULL, "store", true, &c->store_path) < 0 ||
+	    conf_get_path(cx, NULL, "users", false, &c->users_path) < 0 ||
+	    conf_load_users(cx, c) < 0)
 		return -1;
 	if (t == NULL)
 		return 0;
@@ -405,6 +534,8 @@ conf_engine_defaults(struct conf_engine *e)
 	conf_auth_defaults(&e->auth);
 	conf_dkim_defaults(&e->dkim);
 	conf_rules_defaults(&e->rules);
+	conf_av_defaults(&e->av);
+	conf_yara_defaults(&e->yara);
 	conf_bayes_defaults(&e->bayes);
 	conf_model_defaults(&e->model);
 	conf_reputation_defaults(&e->reputation);
@@ -419,6 +550,8 @@ conf_engine_free(struct conf_engine *e)
 	conf_auth_free(&e->auth);
 	conf_dkim_free(&e->dkim);
 	conf_rules_free(&e->rules);
+	conf_av_free(&e->av);
+	conf_yara_free(&e->yara);
 	conf_bayes_free(&e->bayes);
 	conf_model_free(&e->model);
 	conf_reputation_free(&e->reputation);
@@ -433,6 +566,8 @@ conf_load_engine_areas(struct conf_ctx *cx, const config_setting_t *eng, struct 
 	    conf_load_auth(cx, config_setting_get_member(eng, "auth"), &e->auth) < 0 ||
 	    conf_load_dkim(cx, config_setting_get_member(eng, "dkim"), &e->dkim) < 0 ||
 	    conf_load_rules(cx, config_setting_get_member(eng, "rules"), &e->rules) < 0 ||
+	    conf_load_av(cx, config_setting_get_member(eng, "av"), &e->av) < 0 ||
+	    conf_load_yara(cx, config_setting_get_member(eng, "yara"), &e->yara) < 0 ||
 	    conf_load_bayes(cx, config_setting_get_member(eng, "bayes"), &e->bayes) < 0 ||
 	    conf_load_model(cx, config_setting_get_member(eng, "model"), &e->model) < 0 ||
 	    conf_load_reputation(cx, config_setting_get_member(eng, "reputation"),
@@ -506,8 +641,8 @@ static int
 conf_load_engine(struct conf_ctx *cx, struct mg_conf *c)
 {
 	static const char *const keys[] = { "thresholds", "task_timeout", "check_timeout",
-		"scores", "mime", "network", "auth", "dkim", "rules", "bayes", "model",
-		"reputation", NULL };
+		"scores", "mime", "network", "auth", "dkim", "rules", "av", "bayes", "model",
+		"reputation", "yara", NULL };
 	const config_setting_t *eng = config_lookup(cx->cfg, "engine"), *sc;
 	int n;
 
@@ -532,6 +667,20 @@ conf_load_engine(struct conf_ctx *cx, struct mg_conf *c)
 		if (conf_load_symbol(cx, config_setting_get_elem(sc, (unsigned)i),
 		    &c->engine.symbols[c->engine.nsymbols++]) < 0)
 			return -1;
+	return 0;
+}
+
+/* The call-out's domains must be protected ones (their routes name the
+ * server to probe). */
+static int
+conf_check_callout(struct conf_ctx *cx, const config_setting_t *g, const struct mg_conf *c)
+{
+	const struct conf_rcpt_callout *co = &c->guard.recipients.callout;
+
+	for (size_t i = 0; i < co->ndomains; i++)
+		if (conf_route_for(c, co->domains[i], strlen(co->domains[i])) == NULL)
+			return conf_fail(cx, g, "guard.recipients.callout: %s is not a "
+			    "protected domain", co->domains[i]);
 	return 0;
 }
 
@@ -564,7 +713,8 @@ conf_load(const char *path, char *err, size_t errlen)
 	    conf_load_numbers(&cx, c) < 0 || conf_load_listeners(&cx, c) < 0 ||
 	    conf_load_domains(&cx, c) < 0 || conf_load_outbound(&cx, c) < 0 ||
 	    conf_load_trusted(&cx, c) < 0 ||
-	    conf_load_guard(&cx, config_lookup(&cfg, "guard"), &c->guard) < 0)
+	    conf_load_guard(&cx, config_lookup(&cfg, "guard"), &c->guard) < 0 ||
+	    conf_check_callout(&cx, config_lookup(&cfg, "guard.recipients.callout"), c) < 0)
 		goto fail;
 	free(cx.base);
 	config_destroy(&cfg);
@@ -601,6 +751,14 @@ conf_free(struct mg_conf *c)
 	free(c->listeners);
 	free(c->routes);
 	free(c->trusted);
+	for (size_t i = 0; i < c->nusers; i++) {
+		free(c->users[i].name);
+		if (c->users[i].hash != NULL)
+			explicit_bzero(c->users[i].hash, strlen(c->users[i].hash));
+		free(c->users[i].hash);
+	}
+	free(c->users);
+	free(c->users_path);
 	free(c->path);
 	free(c->hostname);
 	free(c->user);

@@ -15,7 +15,9 @@
 #include "core/conf_guard.h"
 #include "core/conf_model.h"
 #include "core/conf_reputation.h"
+#include "core/conf_av.h"
 #include "core/conf_rules.h"
+#include "core/conf_yara.h"
 #include "core/log.h"
 
 enum conf_role { CONF_ROLE_INBOUND, CONF_ROLE_OUTBOUND };
@@ -35,6 +37,21 @@ enum conf_tls_policy {
 	CONF_TLS_VERIFY,	/* STARTTLS with a verified certificate or defer */
 };
 
+/* SMTP AUTH on a listener (outbound only). */
+enum conf_listen_auth {
+	CONF_LAUTH_OFF,
+	CONF_LAUTH_ON,		/* AUTH offered, optional */
+	CONF_LAUTH_REQUIRED,	/* MAIL refused before AUTH */
+};
+
+/* One line "name:hash" of the users file; hash is crypt(3) text. */
+struct conf_user {
+	char		*name;
+	char		*hash;
+};
+#define CONF_USERS_MAX		100000	/* lines of the users file */
+#define CONF_USER_NAME_MAX	255	/* bytes, as SMTP_AUTH_USER_MAX */
+
 struct conf_listener {
 	char		*address;	/* as written: "127.0.0.1:2525", "[::1]:25" */
 	char		 host[64];
@@ -43,6 +60,8 @@ struct conf_listener {
 	enum conf_listen_tls tls;
 	char		*tls_cert;	/* this listener's own certificate and key, */
 	char		*tls_key;	/* or NULL to use tls.certificate/tls.key */
+	enum conf_listen_auth auth;
+	bool		 auth_plaintext;	/* AUTH allowed before STARTTLS */
 	int		 line;		/* for messages about it */
 };
 
@@ -94,8 +113,9 @@ struct conf_queue {
 enum mg_category {
 	MG_CAT_CLEAN, MG_CAT_SPAM, MG_CAT_BULK, MG_CAT_PHISHING, MG_CAT_MALWARE,
 	MG_CAT_BEC, MG_CAT_POLICY,
+	MG_CAT_DANGEROUS,	/* a file that can run code but is not known malware */
 };
-#define MG_CAT_COUNT	7
+#define MG_CAT_COUNT	8
 enum mg_verdict_action {
 	MG_VERDICT_ACCEPT, MG_VERDICT_TAG, MG_VERDICT_QUARANTINE, MG_VERDICT_REJECT,
 };
@@ -134,6 +154,8 @@ struct conf_engine {
 	struct conf_auth auth;
 	struct conf_dkim dkim;
 	struct conf_rules rules;
+	struct conf_av	 av;
+	struct conf_yara yara;
 	struct conf_bayes bayes;
 	struct conf_model model;
 	struct conf_reputation reputation;
@@ -163,6 +185,9 @@ struct mg_conf {
 	struct conf_route outbound;	/* host NULL = MX lookup */
 	struct conf_network *trusted;
 	size_t		 ntrusted;
+	char		*users_path;	/* the users file (SMTP AUTH), absolute, or NULL */
+	struct conf_user *users;	/* sorted by name */
+	size_t		 nusers;
 
 	struct conf_limits limits;
 	struct conf_queue queue;
@@ -184,6 +209,8 @@ void	conf_engine_free(struct conf_engine *);
  * domain is not protected. */
 const struct conf_route *conf_route_for(const struct mg_conf *, const char *domain, size_t len);
 bool	conf_is_trusted(const struct mg_conf *, const struct sockaddr *);
+/* The users-file entry of name (case-sensitive), or NULL. */
+const struct conf_user *conf_user_find(const struct mg_conf *, const char *name);
 /* Whether addr (4 or 16 bytes by family) is in the network n. */
 bool	conf_net_contains(const struct conf_network *n, int family, const uint8_t *addr);
 

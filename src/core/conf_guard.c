@@ -1,9 +1,10 @@
 /* guard (conf_guard.h): rate_limits { NAME = { rate; per; burst; }; ... };
  * max_connections_per_ip; allow_ip = [ CIDR ]; greylisting { ... };
- * recipients { static = [ "user@dom", "@dom" ]; max_unknown; };
+ * recipients { ... } (conf_recipients.c);
  * pregreet { enabled; delay; remember; }; strict_pipelining;
  * tarpit { enabled; step; max; }; max_idle_commands;
- * screen { dnsbl = ( { zone; weight; codes; } ); threshold; rdns; timeout; }. */
+ * screen { dnsbl = ( { zone; weight; codes; } ); threshold; allow_threshold; rdns;
+ * timeout; }. */
 #include <arpa/inet.h>
 #include <libconfig.h>
 #include <stdlib.h>
@@ -14,7 +15,8 @@
 
 const char *const conf_guard_scope_names[] = { "connections_per_ip",
 	"connections_per_net", "messages_per_ip", "recipients_per_ip",
-	"messages_per_sender", "messages_per_rcpt_domain", NULL };
+	"messages_per_sender", "messages_per_rcpt_domain", "messages_per_user",
+	"auth_failures_per_ip", NULL };
 
 static const struct conf_u32 greylist_nums[] = {
 	{ "delay", offsetof(struct conf_greylist, delay), 300, 1, 86400 },
@@ -30,6 +32,7 @@ conf_guard_defaults(struct conf_guard *c)
 {
 	memset(c, 0, sizeof(*c));
 	conf_u32_defaults(greylist_nums, GREYLIST_NNUMS, &c->greylist);
+	conf_recipients_defaults(&c->recipients);
 	c->pregreet.delay_ms = 2000;
 	c->pregreet.remember = 3600;
 	c->tarpit.step_ms = 1000;
@@ -48,6 +51,22 @@ guard_get_ms(struct conf_ctx *cx, const config_setting_t *g, const char *name,
 	if (conf_get_real(cx, g, name, where, 0, max, &v) < 0)
 		return -1;
 	*ms = (uint32_t)(v * 1000.0 + 0.5);
+	return 0;
+}
+
+/* A whole number in [min, max]. */
+static int
+guard_get_int(struct conf_ctx *cx, const config_setting_t *g, const char *name,
+    const char *where, int32_t min, int32_t max, int32_t *out)
+{
+	double v = *out;
+
+	if (conf_get_real(cx, g, name, where, min, max, &v) < 0)
+		return -1;
+	if (v != (double)(int32_t)v)
+		return conf_fail(cx, config_setting_get_member(g, name),
+		    "%s.%s must be a whole number", where, name);
+	*out = (int32_t)v;
 	return 0;
 }
 
@@ -135,55 +154,6 @@ guard_load_rates(struct conf_ctx *cx, const config_setting_t *g, struct conf_gua
 /* The elements of a list of strings, each checked by ok (NULL when fine,
  * else the reason), lower-cased into a new array. */
 static int
-guard_load_strings(struct conf_ctx *cx, const config_setting_t *list, const char *where,
-    const char *(*ok)(const char *), char ***out, size_t *n)
-{
-	int len;
-
-	if (!config_setting_is_array(list) && !config_setting_is_list(list))
-		return conf_fail(cx, list, "'%s' must be a list [ \"...\", ... ]", where);
-	if ((len = config_setting_length(list)) > CONF_GUARD_MAX_LIST)
-		return conf_fail(cx, list, "%s: more than %d elements", where,
-		    CONF_GUARD_MAX_LIST);
-	if (len > 0 && (*out = calloc((size_t)len, sizeof(**out))) == NULL)
-		return conf_fail(cx, list, "out of memory");
-	for (int i = 0; i < len; i++) {
-		const config_setting_t *s = config_setting_get_elem(list, (unsigned)i);
-		const char *v = config_setting_get_string(s), *why;
-
-		if (v == NULL)
-			return conf_fail(cx, s, "%s: each element must be a string", where);
-		if ((why = ok(v)) != NULL)
-			return conf_fail(cx, s, "%s: '%s' %s", where, v, why);
-		if (((*out)[i] = strdup(v)) == NULL)
-			return conf_fail(cx, s, "out of memory");
-		conf_lower((*out)[i]);
-		(*n)++;
-	}
-	return 0;
-}
-
-static const char *
-guard_domain_ok(const char *v)
-{
-	return conf_check_domain(v) == 0 ? NULL : "is not a domain name";
-}
-
-/* "user@domain" or "@domain" (every address of the domain). */
-static const char *
-guard_rcpt_ok(const char *v)
-{
-	const char *at = strrchr(v, '@');
-
-	if (at == NULL || at - v > 64)
-		return "is not \"user@domain\" or \"@domain\"";
-	for (const char *p = v; p < at; p++)
-		if ((unsigned char)*p <= ' ' || *p == '<' || *p == '>' || (unsigned char)*p >= 0x7f)
-			return "has a character not allowed in a local part";
-	return conf_check_domain(at + 1) == 0 ? NULL : "does not end in a domain name";
-}
-
-static int
 guard_load_greylist(struct conf_ctx *cx, const config_setting_t *g, struct conf_greylist *c)
 {
 	static const char *const keys[] = { "enabled", "delay", "retry_window", "auto_allow",
@@ -200,28 +170,8 @@ guard_load_greylist(struct conf_ctx *cx, const config_setting_t *g, struct conf_
 		return -1;
 	if ((d = config_setting_get_member(g, "domains")) == NULL)
 		return 0;
-	return guard_load_strings(cx, d, "guard.greylisting.domains", guard_domain_ok,
-	    &c->domains, &c->ndomains);
-}
-
-static int
-guard_load_recipients(struct conf_ctx *cx, const config_setting_t *g, struct conf_guard *c)
-{
-	static const char *const keys[] = { "static", "max_unknown", NULL };
-	const config_setting_t *s;
-
-	if (g == NULL)
-		return 0;
-	if (!config_setting_is_group(g))
-		return conf_fail(cx, g, "'guard.recipients' must be a group");
-	if (conf_check_keys(cx, g, keys, "guard.recipients") < 0 ||
-	    conf_get_u32(cx, g, "max_unknown", "guard.recipients", 0, 1000,
-	    &c->max_unknown) < 0)
-		return -1;
-	if ((s = config_setting_get_member(g, "static")) == NULL)
-		return 0;
-	return guard_load_strings(cx, s, "guard.recipients.static", guard_rcpt_ok,
-	    &c->rcpt_static, &c->nrcpt_static);
+	return conf_load_strings(cx, d, "guard.greylisting.domains", conf_domain_ok,
+	    CONF_GUARD_MAX_LIST, &c->domains, &c->ndomains);
 }
 
 static int
@@ -295,7 +245,7 @@ screen_load_zone(struct conf_ctx *cx, const config_setting_t *g, size_t i,
 	if (config_setting_get_member(g, "zone") == NULL)
 		return conf_fail(cx, g, "%s: 'zone' is required", where);
 	if (conf_get_string(cx, g, "zone", true, &z->zone) < 0 ||
-	    conf_get_u32(cx, g, "weight", where, 0, 1000, &z->weight) < 0)
+	    guard_get_int(cx, g, "weight", where, -1000, 1000, &z->weight) < 0)
 		return -1;
 	if (conf_check_domain(z->zone) < 0)
 		return conf_fail(cx, config_setting_get_member(g, "zone"),
@@ -309,7 +259,8 @@ screen_load_zone(struct conf_ctx *cx, const config_setting_t *g, size_t i,
 static int
 guard_load_screen(struct conf_ctx *cx, const config_setting_t *g, struct conf_screen *c)
 {
-	static const char *const keys[] = { "dnsbl", "threshold", "rdns", "timeout", NULL };
+	static const char *const keys[] = { "dnsbl", "threshold", "allow_threshold", "rdns",
+		"timeout", NULL };
 	const config_setting_t *list;
 	int rdns = (int)c->rdns, n;
 
@@ -319,6 +270,8 @@ guard_load_screen(struct conf_ctx *cx, const config_setting_t *g, struct conf_sc
 		return conf_fail(cx, g, "'guard.screen' must be a group");
 	if (conf_check_keys(cx, g, keys, "guard.screen") < 0 ||
 	    conf_get_u32(cx, g, "threshold", "guard.screen", 1, 100000, &c->threshold) < 0 ||
+	    guard_get_int(cx, g, "allow_threshold", "guard.screen", -100000, 0,
+	    &c->allow_threshold) < 0 ||
 	    conf_get_enum(cx, g, "rdns", screen_rdns_names, &rdns) < 0 ||
 	    guard_get_ms(cx, g, "timeout", "guard.screen", 30, &c->timeout_ms) < 0)
 		return -1;
@@ -383,30 +336,18 @@ conf_load_guard(struct conf_ctx *cx, const struct config_setting_t *g, struct co
 	    &c->max_idle_commands) < 0 || guard_load_idle(cx, g, c) < 0 ||
 	    guard_load_screen(cx, config_setting_get_member(g, "screen"), &c->screen) < 0)
 		return -1;
-	return guard_load_recipients(cx, config_setting_get_member(g, "recipients"), c);
-}
-
-static void
-strings_free(char ***v, size_t *n)
-{
-	for (size_t i = 0; i < *n; i++)
-		free((*v)[i]);
-	free(*v);
-	*v = NULL;
-	*n = 0;
+	return conf_load_recipients(cx, config_setting_get_member(g, "recipients"),
+	    &c->recipients);
 }
 
 void
 conf_guard_free(struct conf_guard *c)
 {
 	free(c->allow);
-	c->allow = NULL;
-	c->nallow = 0;
-	strings_free(&c->greylist.domains, &c->greylist.ndomains);
-	strings_free(&c->rcpt_static, &c->nrcpt_static);
+	conf_strings_free(c->greylist.domains, c->greylist.ndomains);
+	conf_recipients_free(&c->recipients);
 	for (size_t i = 0; i < c->screen.nzones; i++)
 		free(c->screen.zones[i].zone);
 	free(c->screen.zones);
-	c->screen.zones = NULL;
-	c->screen.nzones = 0;
+	memset(c, 0, sizeof(*c));
 }

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/conf_recipients.h"
+
 struct conf_ctx;
 struct conf_network;
 struct config_setting_t;
@@ -31,8 +33,10 @@ enum conf_guard_scope {
 	CONF_GUARD_RCPT_IP,		/* RCPT commands per client IP */
 	CONF_GUARD_MSG_SENDER,		/* MAIL commands per envelope sender */
 	CONF_GUARD_MSG_RCPT_DOMAIN,	/* RCPT commands per recipient domain */
+	CONF_GUARD_MSG_USER,		/* MAIL commands per authenticated user */
+	CONF_GUARD_AUTH_FAIL_IP,	/* failed AUTH per client IP */
 };
-#define CONF_GUARD_NSCOPES	6
+#define CONF_GUARD_NSCOPES	8
 extern const char *const conf_guard_scope_names[];	/* "connections_per_ip", ... */
 
 struct conf_greylist {
@@ -65,7 +69,7 @@ struct conf_tarpit {
 
 struct conf_screen_zone {
 	char		*zone;		/* lower case */
-	uint32_t	 weight;
+	int32_t		 weight;	/* negative: an allow list (DNSWL) */
 	uint32_t	 codes[CONF_SCREEN_MAX_CODES];	/* IPv4, host order; none = any */
 	size_t		 ncodes;
 };
@@ -76,6 +80,9 @@ struct conf_screen {
 	struct conf_screen_zone *zones;
 	size_t		 nzones;
 	uint32_t	 threshold;	/* summed weight that refuses */
+	int32_t		 allow_threshold;	/* summed weight at or below which the
+					 * client counts as allow-listed (DNSWL):
+					 * no greylisting; 0 = off */
 	enum conf_screen_rdns rdns;
 	uint32_t	 timeout_ms;	/* bound of all lookups together */
 };
@@ -90,9 +97,7 @@ struct conf_guard {
 	struct conf_network *allow;	/* exempt from every protection */
 	size_t		 nallow;
 	struct conf_greylist greylist;
-	char		**rcpt_static;	/* lower case "user@dom" or "@dom" */
-	size_t		 nrcpt_static;
-	uint32_t	 max_unknown;	/* unknown recipients per connection; 0 = no limit */
+	struct conf_recipients recipients;
 	struct conf_pregreet pregreet;
 	bool		 strict_pipelining;	/* commands pipelined without PIPELINING: 554 */
 	struct conf_tarpit tarpit;

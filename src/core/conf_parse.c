@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/conf_parse.h"
@@ -438,6 +439,91 @@ conf_check_domain(const char *s)
 			return -1;
 	}
 	return 0;
+}
+
+/* One element of a directory list, absolute and resolved (a new string). */
+static int
+conf_dir(struct conf_ctx *cx, const config_setting_t *s, const char *where, char **out)
+{
+	const char *v = config_setting_get_string(s);
+	char joined[PATH_MAX], abs[PATH_MAX];
+	struct stat st;
+
+	if (v == NULL || *v == '\0')
+		return conf_fail(cx, s, "%s: each element must be a non-empty string", where);
+	if ((size_t)snprintf(joined, sizeof(joined), "%s%s%s", v[0] == '/' ? "" : cx->base,
+	    v[0] == '/' ? "" : "/", v) >= sizeof(joined))
+		return conf_fail(cx, s, "%s: '%s' is too long", where, v);
+	if (realpath(joined, abs) == NULL || stat(abs, &st) == -1 || !S_ISDIR(st.st_mode))
+		return conf_fail(cx, s, "%s: '%s' is not a directory", where, v);
+	if ((*out = strdup(abs)) == NULL)
+		return conf_fail(cx, s, "out of memory");
+	return 0;
+}
+
+int
+conf_load_dirs(struct conf_ctx *cx, const config_setting_t *list, const char *where,
+    int max, char ***dirs, size_t *n)
+{
+	int len;
+
+	if (!config_setting_is_array(list) && !config_setting_is_list(list))
+		return conf_fail(cx, list, "%s must be a list [ \"DIR\", ... ]", where);
+	if ((len = config_setting_length(list)) > max)
+		return conf_fail(cx, list, "%s: more than %d directories", where, max);
+	if (len > 0 && (*dirs = calloc((size_t)len, sizeof(**dirs))) == NULL)
+		return conf_fail(cx, list, "out of memory");
+	for (int i = 0; i < len; i++) {
+		if (conf_dir(cx, config_setting_get_elem(list, (unsigned)i), where,
+		    &(*dirs)[i]) < 0)
+			return -1;
+		(*n)++;
+	}
+	return 0;
+}
+
+/* A list of strings, each checked by ok (NULL = fine, else why not) and
+ * lower-cased. */
+int
+conf_load_strings(struct conf_ctx *cx, const config_setting_t *list, const char *where,
+    const char *(*ok)(const char *), int max, char ***out, size_t *n)
+{
+	int len;
+
+	if (!config_setting_is_array(list) && !config_setting_is_list(list))
+		return conf_fail(cx, list, "'%s' must be a list [ \"...\", ... ]", where);
+	if ((len = config_setting_length(list)) > max)
+		return conf_fail(cx, list, "%s: more than %d elements", where, max);
+	if (len > 0 && (*out = calloc((size_t)len, sizeof(**out))) == NULL)
+		return conf_fail(cx, list, "out of memory");
+	for (int i = 0; i < len; i++) {
+		const config_setting_t *s = config_setting_get_elem(list, (unsigned)i);
+		const char *v = config_setting_get_string(s), *why;
+
+		if (v == NULL)
+			return conf_fail(cx, s, "%s: each element must be a string", where);
+		if ((why = ok(v)) != NULL)
+			return conf_fail(cx, s, "%s: '%s' %s", where, v, why);
+		if (((*out)[i] = strdup(v)) == NULL)
+			return conf_fail(cx, s, "out of memory");
+		conf_lower((*out)[i]);
+		(*n)++;
+	}
+	return 0;
+}
+
+void
+conf_strings_free(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+const char *
+conf_domain_ok(const char *v)
+{
+	return conf_check_domain(v) == 0 ? NULL : "is not a domain name";
 }
 
 char *

@@ -76,6 +76,18 @@ int	conf_parse_hostport(const char *s, uint16_t default_port, char *host,
 	    size_t hostlen, uint16_t *port);
 int	conf_parse_cidr(const char *s, struct conf_network *out);
 int	conf_check_domain(const char *s);
+/* A list of at most max strings, each checked by ok (NULL = fine, else why
+ * not, as "'VALUE' WHY") and lower-cased into a new array. */
+int	conf_load_strings(struct conf_ctx *, const config_setting_t *list, const char *where,
+	    const char *(*ok)(const char *), int max, char ***out, size_t *n);
+void	conf_strings_free(char **, size_t n);
+/* A list of at most max directories, each made absolute against the
+ * file's directory, resolved and checked to exist ("WHERE: 'X' is not a
+ * directory"), into a new array. */
+int	conf_load_dirs(struct conf_ctx *, const config_setting_t *list, const char *where,
+	    int max, char ***dirs, size_t *n);
+/* ok function of conf_load_strings for domain names. */
+const char *conf_domain_ok(const char *);
 char	*conf_default_hostname(void);
 
 #endif

@@ -25,48 +25,6 @@ conf_rules_defaults(struct conf_rules *c)
 	conf_u32_defaults(rules_nums, RULES_NNUMS, c);
 }
 
-/* One element of dirs, absolute and resolved; a new string or NULL. */
-static int
-rules_dir(struct conf_ctx *cx, const config_setting_t *s, char **out)
-{
-	const char *v = config_setting_get_string(s);
-	char joined[PATH_MAX], abs[PATH_MAX];
-	struct stat st;
-
-	if (v == NULL || *v == '\0')
-		return conf_fail(cx, s, "engine.rules.dirs: each element must be a "
-		    "non-empty string");
-	if ((size_t)snprintf(joined, sizeof(joined), "%s%s%s", v[0] == '/' ? "" : cx->base,
-	    v[0] == '/' ? "" : "/", v) >= sizeof(joined))
-		return conf_fail(cx, s, "engine.rules.dirs: '%s' is too long", v);
-	if (realpath(joined, abs) == NULL || stat(abs, &st) == -1 || !S_ISDIR(st.st_mode))
-		return conf_fail(cx, s, "engine.rules.dirs: '%s' is not a directory", v);
-	if ((*out = strdup(abs)) == NULL)
-		return conf_fail(cx, s, "out of memory");
-	return 0;
-}
-
-static int
-rules_load_dirs(struct conf_ctx *cx, const config_setting_t *list, struct conf_rules *c)
-{
-	int n;
-
-	if (!config_setting_is_array(list) && !config_setting_is_list(list))
-		return conf_fail(cx, list, "engine.rules.dirs must be a list [ \"DIR\", ... ]");
-	n = config_setting_length(list);
-	if (n > CONF_RULES_MAX_DIRS)
-		return conf_fail(cx, list, "engine.rules.dirs: more than %d directories",
-		    CONF_RULES_MAX_DIRS);
-	if (n > 0 && (c->dirs = calloc((size_t)n, sizeof(*c->dirs))) == NULL)
-		return conf_fail(cx, list, "out of memory");
-	for (int i = 0; i < n; i++) {
-		if (rules_dir(cx, config_setting_get_elem(list, (unsigned)i), &c->dirs[i]) < 0)
-			return -1;
-		c->ndirs++;
-	}
-	return 0;
-}
-
 int
 conf_load_rules(struct conf_ctx *cx, const struct config_setting_t *g, struct conf_rules *c)
 {
@@ -83,7 +41,8 @@ conf_load_rules(struct conf_ctx *cx, const struct config_setting_t *g, struct co
 		return -1;
 	if ((dirs = config_setting_get_member(g, "dirs")) == NULL)
 		return 0;
-	return rules_load_dirs(cx, dirs, c);
+	return conf_load_dirs(cx, dirs, "engine.rules.dirs", CONF_RULES_MAX_DIRS, &c->dirs,
+	    &c->ndirs);
 }
 
 void

@@ -201,3 +201,110 @@ proto_queue_control_reply_clear(struct proto_queue_control_reply *r)
 	free(r->text);
 	r->text = NULL;
 }
+
+/* Whether s is non-empty, shorter than max and made of chars from set. */
+static bool
+conn_field_valid(const char *s, size_t max, const char *set)
+{
+	size_t n = strlen(s);
+
+	return n > 0 && n < max && strspn(s, set) == n;
+}
+
+bool
+proto_conn_ip_valid(const char *ip)
+{
+	return strcmp(ip, "other") == 0 ||
+	    conn_field_valid(ip, PROTO_CONN_IP_MAX, "0123456789abcdefABCDEF.:");
+}
+
+bool
+proto_conn_event_valid(const char *event)
+{
+	return conn_field_valid(event, PROTO_CONN_EVENT_MAX,
+	    "abcdefghijklmnopqrstuvwxyz0123456789_");
+}
+
+static bool
+conn_row_valid(const struct proto_conn_count *r)
+{
+	return r->minute > 0 && r->minute % 60 == 0 && r->count > 0 &&
+	    proto_conn_ip_valid(r->ip) && proto_conn_event_valid(r->event);
+}
+
+int
+proto_conn_stats_encode(struct mg_buf *out, const struct proto_conn_count *rows,
+    uint32_t nrows)
+{
+	size_t start;
+	int rc;
+
+	if (nrows == 0 || nrows > PROTO_CONN_ROWS_MAX)
+		return -MG_EINVAL;
+	for (uint32_t i = 0; i < nrows; i++)
+		if (!conn_row_valid(&rows[i]))
+			return -MG_EINVAL;
+	rc = ipc_frame_begin(out, PROTO_CONN_STATS, &start);
+	rc = rc ? rc : ipc_put_u32(out, nrows);
+	for (uint32_t i = 0; rc == 0 && i < nrows; i++) {
+		rc = ipc_put_u64(out, (uint64_t)rows[i].minute);
+		rc = rc ? rc : ipc_put_cstr(out, rows[i].ip);
+		rc = rc ? rc : ipc_put_cstr(out, rows[i].event);
+		rc = rc ? rc : ipc_put_u32(out, rows[i].count);
+	}
+	return rc ? rc : ipc_frame_end(out, start);
+}
+
+/* Copies a string field into dst[max] (NUL-terminated); marks rd bad when
+ * it does not fit or holds a NUL. The caller checks the characters. */
+static void
+conn_get_str(struct ipc_reader *rd, char *dst, size_t max)
+{
+	struct mg_slice s = ipc_get_str(rd, max - 1);
+
+	if (rd->bad)
+		return;
+	if (s.len > 0 && memchr(s.ptr, '\0', s.len) != NULL) {
+		rd->bad = true;
+		return;
+	}
+	if (s.len > 0)
+		memcpy(dst, s.ptr, s.len);
+	dst[s.len] = '\0';
+}
+
+int
+proto_conn_stats_decode(const uint8_t *frame, size_t len, struct proto_conn_stats *st)
+{
+	struct ipc_reader rd;
+
+	memset(st, 0, sizeof(*st));
+	ipc_reader_init(&rd, frame, len);
+	st->nrows = ipc_get_u32(&rd);
+	if (!rd.bad && (st->nrows == 0 || st->nrows > PROTO_CONN_ROWS_MAX))
+		rd.bad = true;
+	if (!rd.bad && (st->rows = calloc(st->nrows, sizeof(*st->rows))) == NULL)
+		rd.bad = true;
+	for (uint32_t i = 0; !rd.bad && i < st->nrows; i++) {
+		struct proto_conn_count *r = &st->rows[i];
+
+		r->minute = (int64_t)ipc_get_u64(&rd);
+		conn_get_str(&rd, r->ip, sizeof(r->ip));
+		conn_get_str(&rd, r->event, sizeof(r->event));
+		r->count = ipc_get_u32(&rd);
+		if (!rd.bad && !conn_row_valid(r))
+			rd.bad = true;
+	}
+	if (ipc_reader_end(&rd) < 0) {
+		proto_conn_stats_clear(st);
+		return -MG_EPROTO;
+	}
+	return 0;
+}
+
+void
+proto_conn_stats_clear(struct proto_conn_stats *st)
+{
+	free(st->rows);
+	memset(st, 0, sizeof(*st));
+}

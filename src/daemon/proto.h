@@ -1,11 +1,13 @@
 /* The messages mailgate processes exchange (over core/ipc.h frames):
  *   smtpd -> scand   SCAN_REQUEST, answered by SCAN_RESULT
  *   smtpd -> queued  QUEUE_NOTIFY (a message was committed; no answer)
+ *   smtpd -> queued  CONN_STATS (connection counts of the last seconds; no answer)
  *   mailgate -> queued QUEUE_CONTROL, answered by QUEUE_CONTROL_REPLY
  * Sockets live in <spool>/run/: scand.sock and queued.sock. */
 #ifndef MG_DAEMON_PROTO_H
 #define MG_DAEMON_PROTO_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "core/buf.h"
@@ -16,6 +18,7 @@ enum proto_type {
 	PROTO_QUEUE_NOTIFY,
 	PROTO_QUEUE_CONTROL,
 	PROTO_QUEUE_CONTROL_REPLY,
+	PROTO_CONN_STATS,
 };
 
 #define PROTO_SCAND_SOCK	"run/scand.sock"
@@ -65,6 +68,30 @@ struct proto_queue_control_reply {
 	char		*text;
 };
 
+/* Connection counts: how many times event happened for the client ip
+ * during one minute. ip is an IPv4/IPv6 address or "other" (smtpd's table
+ * was full); event is "connect", "message" or a guard reason name. */
+#define PROTO_CONN_IP_MAX	48	/* bytes with the NUL: INET6_ADDRSTRLEN fits */
+#define PROTO_CONN_EVENT_MAX	32	/* bytes with the NUL */
+#define PROTO_CONN_ROWS_MAX	4096	/* rows of one frame */
+
+struct proto_conn_count {
+	int64_t		 minute;	/* its first second (UTC), a multiple of 60 */
+	uint32_t	 count;		/* >= 1 */
+	char		 ip[PROTO_CONN_IP_MAX];
+	char		 event[PROTO_CONN_EVENT_MAX];
+};
+
+struct proto_conn_stats {
+	uint32_t	 nrows;		/* 1 .. PROTO_CONN_ROWS_MAX */
+	struct proto_conn_count *rows;
+};
+
+/* What a CONN_STATS frame may carry: ip made of hex digits, '.' and ':'
+ * (or "other"), event of [a-z0-9_], both non-empty and within the maxima. */
+bool	proto_conn_ip_valid(const char *ip);
+bool	proto_conn_event_valid(const char *event);
+
 /* Encoders append one whole frame to out. Decoders take one whole frame
  * (as found by ipc_frame_peek), return 0 or -MG_EPROTO, and allocate the
  * strings that the matching _clear frees. */
@@ -84,5 +111,12 @@ int	proto_queue_control_decode(const uint8_t *frame, size_t len, struct proto_qu
 int	proto_queue_control_reply_encode(struct mg_buf *out, const struct proto_queue_control_reply *);
 int	proto_queue_control_reply_decode(const uint8_t *frame, size_t len, struct proto_queue_control_reply *);
 void	proto_queue_control_reply_clear(struct proto_queue_control_reply *);
+
+/* Refuses (-MG_EINVAL) 0 or more than PROTO_CONN_ROWS_MAX rows and rows
+ * that would not decode. */
+int	proto_conn_stats_encode(struct mg_buf *out, const struct proto_conn_count *rows,
+	    uint32_t nrows);
+int	proto_conn_stats_decode(const uint8_t *frame, size_t len, struct proto_conn_stats *);
+void	proto_conn_stats_clear(struct proto_conn_stats *);
 
 #endif

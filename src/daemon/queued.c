@@ -31,6 +31,8 @@
 #define QUEUED_SCAN_SECONDS	30
 #define QUEUED_ACTIVE_MAX	10000	/* messages in memory being delivered */
 #define QUEUED_BATCH		256	/* messages started per loop turn */
+#define QUEUED_CONN_KEEP_DAYS	30	/* connection counts kept in the store */
+#define QUEUED_CONN_EXPIRE_S	3600	/* how often older counts are deleted */
 
 struct ctl_conn {
 	LIST_ENTRY(ctl_conn) entry;
@@ -44,6 +46,7 @@ struct queued {
 	struct event	*kick_ev, *due_ev, *scan_ev, *hup_ev, *term_ev, *stop_ev;
 	LIST_HEAD(, ctl_conn) conns;
 	time_t		 drain_deadline;
+	time_t		 conn_expired;	/* last deletion of old connection counts */
 };
 
 static void
@@ -174,6 +177,41 @@ control_delete(struct queued *qd, uint64_t id, char *text, size_t len)
 	return 0;
 }
 
+/* CONN_STATS from smtpd: added to the store in one transaction; at most
+ * once an hour, the counts older than QUEUED_CONN_KEEP_DAYS go. A store
+ * failure loses these counts but keeps the connection. */
+static int
+conn_stats_frame(struct queued *qd, const uint8_t *frame, size_t len)
+{
+	struct store *store = qd->ctx.store;
+	struct proto_conn_stats st;
+	struct store_conn_count *rows;
+	time_t now = time(NULL);
+	uint64_t deleted;
+	int rc;
+
+	if ((rc = proto_conn_stats_decode(frame, len, &st)) < 0)
+		return rc;
+	if (store != NULL && (rows = calloc(st.nrows, sizeof(*rows))) != NULL) {
+		for (uint32_t i = 0; i < st.nrows; i++)
+			rows[i] = (struct store_conn_count){ st.rows[i].minute, st.rows[i].ip,
+			    st.rows[i].event, st.rows[i].count };
+		if ((rc = store_conn_add(store, rows, st.nrows)) < 0)
+			log_err("queued conn_stats rows=%u status=failed error=\"%s\"", st.nrows,
+			    mg_strerror(rc));
+		free(rows);
+	}
+	proto_conn_stats_clear(&st);
+	if (store != NULL && now - qd->conn_expired >= QUEUED_CONN_EXPIRE_S) {
+		qd->conn_expired = now;
+		if (store_conn_expire(store, now - QUEUED_CONN_KEEP_DAYS * 86400, &deleted) == 0 &&
+		    deleted > 0)
+			log_info("queued conn_stats expired=%" PRIu64 " keep_days=%d", deleted,
+			    QUEUED_CONN_KEEP_DAYS);
+	}
+	return 0;
+}
+
 static int
 control_frame(struct ctl_conn *c, uint16_t type, const uint8_t *frame, size_t len)
 {
@@ -192,6 +230,8 @@ control_frame(struct ctl_conn *c, uint16_t type, const uint8_t *frame, size_t le
 			queued_kick(&qd->ctx);
 		return 0;
 	}
+	if (type == PROTO_CONN_STATS)
+		return conn_stats_frame(qd, frame, len);
 	if (type != PROTO_QUEUE_CONTROL ||
 	    (rc = proto_queue_control_decode(frame, len, &req)) < 0)
 		return -MG_EPROTO;

@@ -15,7 +15,9 @@
 #include "core/err.h"
 #include "core/log.h"
 #include "daemon/children.h"
+#include "daemon/smtpd_auth.h"
 #include "daemon/smtpd_int.h"
+#include "daemon/smtpd_stats.h"
 #include "net/tls.h"
 
 _Static_assert(SMTP_IDLE_KINDS == CONF_IDLE_KINDS, "guard.max_rset... feed smtp_server");
@@ -76,11 +78,20 @@ cfg_new(struct smtpd *d, struct mg_conf *conf, bool owned)
 			.strict_pipelining = conf->guard.strict_pipelining,
 			.max_idle_commands = conf->guard.max_idle_commands,
 			.max_each = conf->guard.max_each,
+			.auth = i < conf->nlisteners ?
+			    (enum smtp_auth_mode)conf->listeners[i].auth : SMTP_AUTH_OFF,
+			.auth_plaintext = i < conf->nlisteners &&
+			    conf->listeners[i].auth_plaintext,
+			.auth_check = smtpd_auth,
+			.auth_arg = d,
 		};
 		if (l->tls != CONF_LTLS_NONE && tls == NULL)
 			log_warn("smtpd listener=%s tls=unavailable reason=\"no certificate\"",
 			    l->address);
 	}
+	if ((c->verify = verify_new(d->base, &conf->guard.recipients, d->guard->kv,
+	    conf->hostname)) == NULL)
+		goto fail;
 	c->conf = conf;
 	c->owned = owned;
 	c->refs = 1;
@@ -98,6 +109,7 @@ smtpd_cfg_unref(struct smtpd_cfg *c)
 {
 	if (c == NULL || --c->refs > 0)
 		return;
+	verify_free(c->verify);
 	SSL_CTX_free(c->tls);
 	for (size_t i = 0; c->own_tls && i < c->nlisteners; i++)
 		SSL_CTX_free(c->own_tls[i]);
@@ -128,6 +140,13 @@ smtpd_refuse_fd(evutil_socket_t fd, const char *reply)
 	evutil_closesocket(fd);
 }
 
+void
+smtpd_refused(struct smtpd *d, uint64_t sid, enum guard_reason why, const char *ip)
+{
+	guard_refused(d->guard, sid, why, ip);
+	smtpd_stats_count(d->stats, ip, guard_reason_names[why]);
+}
+
 static void
 on_accept(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa,
     int salen, void *arg)
@@ -139,16 +158,19 @@ on_accept(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa,
 	struct guard_client gc;
 	char reply[GUARD_REPLY_MAX];
 	enum guard_reason why;
+	bool known = guard_client_init(&gc, gconf, sa) == 0;
 
+	smtpd_stats_count(d->stats, known ? gc.ip : NULL, "connect");
 	if (d->nsessions >= max) {
 		log_info("smtpd refuse listener=%s reason=max_sessions limit=%u",
 		    l->address, max);
+		smtpd_stats_count(d->stats, known ? gc.ip : NULL, "max_sessions");
 		smtpd_refuse_fd(fd, "421 4.3.2 Too many connections, try again later");
 		return;
 	}
-	if (guard_client_init(&gc, gconf, sa) == 0 &&
+	if (known &&
 	    (why = guard_connect(d->guard, gconf, &gc, reply, sizeof(reply))) != GUARD_PASS) {
-		guard_refused(d->guard, 0, why, gc.ip);
+		smtpd_refused(d, 0, why, gc.ip);
 		smtpd_refuse_fd(fd, reply);
 		return;
 	}
@@ -310,14 +332,15 @@ smtpd_cleanup(struct smtpd *d)
 	smtpd_screens_free(d);
 	d->committer = smtpd_committer_free(d->committer);
 	d->scan = smtpd_scan_free(d->scan);
+	d->stats = smtpd_stats_free(d->stats);	/* sends the last counts */
 	d->notify = smtpd_notify_free(d->notify);
-	if (d->guard != NULL)
-		guard_log_stats(d->guard);
-	d->guard = guard_free(d->guard);
 	for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++)
 		if (evs[i] != NULL)
 			event_free(evs[i]);
-	smtpd_cfg_unref(d->cfg);
+	smtpd_cfg_unref(d->cfg);	/* its verify uses the guard's kv */
+	if (d->guard != NULL)
+		guard_log_stats(d->guard);
+	d->guard = guard_free(d->guard);
 	d->spool = spool_close(d->spool);
 	if (d->base != NULL)
 		event_base_free(d->base);
@@ -351,14 +374,15 @@ smtpd_main(struct mg_conf *conf, const int *listen_fds, size_t nfds)
 		log_err("smtpd cannot create event loop");
 		return 1;
 	}
-	if (listeners_start(&d, conf, listen_fds, nfds) < 0 ||
+	if ((d.guard = guard_open()) == NULL ||
+	    listeners_start(&d, conf, listen_fds, nfds) < 0 ||
 	    (d.cfg = cfg_new(&d, conf, false)) == NULL || signals_start(&d) < 0)
 		goto out;
 	if (spool_open(conf->spool_dir, &d.spool) < 0 ||
 	    (d.scan = smtpd_scan_new(d.base, conf->spool_dir)) == NULL ||
 	    (d.notify = smtpd_notify_new(d.base, conf->spool_dir)) == NULL ||
-	    (d.committer = smtpd_committer_new(d.base)) == NULL ||
-	    (d.guard = guard_open()) == NULL)
+	    (d.stats = smtpd_stats_new(d.base, d.notify)) == NULL ||
+	    (d.committer = smtpd_committer_new(d.base)) == NULL)
 		goto out;
 	log_info("smtpd started listeners=%zu max_sessions=%u", nfds,
 	    conf->limits.max_sessions);

@@ -4,9 +4,11 @@
  * all with one fsync of queue/, then wakes the event loop through an
  * eventfd. Several threads keep the disk busy with concurrent syncs while
  * each batch still shares one directory fsync. Also the best-effort
- * QUEUE_NOTIFY to queued, which finds missed messages on its next scan. */
+ * QUEUE_NOTIFY to queued, which finds missed messages on its next scan,
+ * and the channel smtpd_stats sends its counts through. */
 #include <errno.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,11 +21,14 @@
 
 #include "core/err.h"
 #include "core/log.h"
+#include "core/clock.h"
 #include "daemon/smtpd_int.h"
+#include "daemon/smtpd_stats.h"
 #include "daemon/unix_socket.h"
 
 #define COMMIT_THREADS		4
 #define NOTIFY_BACKLOG_MAX	(256 * 1024)	/* unsent notifications kept */
+#define NOTIFY_SYNC_MS		1000		/* a synchronous send waits this long */
 
 TAILQ_HEAD(commit_jobs, smtpd_commit_job);
 
@@ -272,27 +277,69 @@ smtpd_notify_free(struct smtpd_notify *n)
 	return NULL;
 }
 
-void
-smtpd_notify_send(struct smtpd_notify *n, uint64_t qid)
+/* Connected to queued with room in the backlog: 0, else -MG_EAGAIN.
+ * A connection attempt per message while queued is away costs
+ * microseconds; backing off would leave messages committed just after
+ * queued's restart waiting for its periodic scan. */
+static int
+notify_ready(struct smtpd_notify *n)
 {
 	int fd;
 
-	/* A connection attempt per message while queued is away costs
-	 * microseconds; backing off would leave messages committed just after
-	 * queued's restart waiting for its periodic scan. */
 	if (n->bev == NULL) {
 		if ((fd = unix_connect(n->path)) < 0)
-			return;
+			return -MG_EAGAIN;
 		if ((n->bev = bufferevent_socket_new(n->base, fd, BEV_OPT_CLOSE_ON_FREE)) == NULL) {
 			evutil_closesocket(fd);
-			return;
+			return -MG_EAGAIN;
 		}
 		bufferevent_setcb(n->bev, notify_read_cb, NULL, notify_event_cb, n);
 		bufferevent_enable(n->bev, EV_READ | EV_WRITE);
 	}
 	if (evbuffer_get_length(bufferevent_get_output(n->bev)) > NOTIFY_BACKLOG_MAX)
+		return -MG_EAGAIN;
+	return 0;
+}
+
+void
+smtpd_notify_send(struct smtpd_notify *n, uint64_t qid)
+{
+	if (notify_ready(n) < 0)
 		return;
 	mg_buf_reset(&n->frame);
 	if (proto_queue_notify_encode(&n->frame, qid) == 0)
 		bufferevent_write(n->bev, n->frame.data, n->frame.len);
+}
+
+int
+smtpd_notify_frames(struct smtpd_notify *n, const void *frames, size_t len, bool sync)
+{
+	struct evbuffer *out;
+	struct pollfd pfd;
+	uint64_t deadline = mg_clock_ms() + NOTIFY_SYNC_MS, now;
+
+	if (notify_ready(n) < 0)
+		return -MG_EAGAIN;
+	if (bufferevent_write(n->bev, frames, len) == -1)
+		return -MG_EAGAIN;
+	if (!sync)
+		return 0;
+	out = bufferevent_get_output(n->bev);
+	pfd.fd = bufferevent_getfd(n->bev);
+	pfd.events = POLLOUT;
+	/* a socket bufferevent keeps its output frozen but while it writes:
+	 * write the same way it does */
+	evbuffer_unfreeze(out, 1);
+	while (evbuffer_get_length(out) > 0) {
+		if (evbuffer_write(out, pfd.fd) >= 0)
+			continue;
+		if ((errno != EAGAIN && errno != EINTR) || (now = mg_clock_ms()) >= deadline ||
+		    (poll(&pfd, 1, (int)(deadline - now)) == -1 && errno != EINTR)) {
+			log_syswarn("smtpd queued write unsent=%zu", evbuffer_get_length(out));
+			notify_drop(n);
+			return -MG_EIO;
+		}
+	}
+	evbuffer_freeze(out, 1);
+	return 0;
 }

@@ -15,6 +15,7 @@
 #include "core/conf.h"
 #include "daemon/proto.h"
 #include "guard/guard.h"
+#include "guard/verify.h"
 #include "smtp/smtp_server.h"
 #include "spool/spool.h"
 
@@ -28,6 +29,7 @@ struct smtpd_cfg {
 	size_t		 nlisteners;
 	unsigned	 refs;
 	struct smtp_server_cfg *scfg;	/* one per listener */
+	struct verify	*verify;	/* guard.recipients */
 };
 
 struct smtpd;
@@ -80,6 +82,7 @@ struct smtpd {
 	struct smtpd_scan *scan;
 	struct smtpd_committer *committer;
 	struct smtpd_notify *notify;
+	struct smtpd_stats *stats;	/* connection counts for queued */
 	struct guard	*guard;		/* rate and greylist state, in-process */
 	struct smtpd_sess_list sessions;
 	struct smtpd_screen_list screens;	/* connections being screened */
@@ -93,6 +96,9 @@ struct smtpd {
 void	smtpd_cfg_unref(struct smtpd_cfg *);
 /* A session ended: exits the loop when stopping and none is left. */
 void	smtpd_session_gone(struct smtpd *);
+/* A guard refusal: counted and logged by the guard, counted for the
+ * connection log (sid 0 before the session exists). */
+void	smtpd_refused(struct smtpd *, uint64_t sid, enum guard_reason, const char *ip);
 /* Refused before any session exists: reply (unless NULL), then close. */
 void	smtpd_refuse_fd(evutil_socket_t, const char *reply);
 

@@ -93,8 +93,10 @@ smtpd_received(struct mg_buf *out, const struct smtp_session_info *info,
 	}
 	snprintf(clause, sizeof(clause), "by %s (mailgate)", hostname);
 	fold_clause(&f, clause);
-	snprintf(clause, sizeof(clause), "with %s%s", info->esmtp ? "ESMTP" : "SMTP",
-	    info->esmtp && info->tls != NULL ? "S" : "");
+	/* RFC 3848: ESMTPS with TLS, ESMTPA authenticated, ESMTPSA both */
+	snprintf(clause, sizeof(clause), "with %s%s%s", info->esmtp ? "ESMTP" : "SMTP",
+	    info->esmtp && info->tls != NULL ? "S" : "",
+	    info->esmtp && info->user != NULL ? "A" : "");
 	fold_clause(&f, clause);
 	snprintf(clause, sizeof(clause), "id %016" PRIx64 "%s", qid, rcpt ? "" : ";");
 	fold_clause(&f, clause);

@@ -78,15 +78,17 @@ screen_finish(struct smtpd_screen *sc)
 	char reply[GUARD_REPLY_MAX];
 	enum guard_reason why;
 
-	log_info("smtpd screen ip=%s listed=%#" PRIx32 " rdns=%s%s", sc->gc.ip,
-	    sc->res.listed, rdns_names[sc->res.rdns], sc->res.failed ? " failed=yes" : "");
+	sc->gc.dnswl = guard_screen_allowed(c, &sc->res);
+	log_info("smtpd screen ip=%s listed=%#" PRIx32 " rdns=%s%s%s", sc->gc.ip,
+	    sc->res.listed, rdns_names[sc->res.rdns], sc->gc.dnswl ? " dnswl=yes" : "",
+	    sc->res.failed ? " failed=yes" : "");
 	if (d->stopping) {
 		screen_close(sc, "421 4.3.2 Service shutting down");
 		return;
 	}
 	if ((why = guard_screen_verdict(c, &sc->res, sc->gc.ip, reply,
 	    sizeof(reply))) != GUARD_PASS) {
-		guard_refused(d->guard, 0, why, sc->gc.ip);
+		smtpd_refused(d, 0, why, sc->gc.ip);
 		screen_close(sc, reply);
 		return;
 	}
@@ -233,7 +235,7 @@ on_readable(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	log_info("smtpd reject stage=pregreet ip=%s", sc->gc.ip);
-	guard_refused(sc->d->guard, 0, GUARD_PREGREET, sc->gc.ip);
+	smtpd_refused(sc->d, 0, GUARD_PREGREET, sc->gc.ip);
 	guard_pregreet_remember(sc->d->guard, g, &sc->gc);
 	screen_close(sc, "554 5.5.1 Protocol error: talked before the greeting");
 }
@@ -340,7 +342,7 @@ smtpd_screen_start(struct smtpd *d, struct smtpd_listener *lst, evutil_socket_t 
 		if ((why = guard_screen_verdict(c, &cached, gc->ip, reply,
 		    sizeof(reply))) == GUARD_PASS)
 			return 0;
-		guard_refused(d->guard, 0, why, gc->ip);
+		smtpd_refused(d, 0, why, gc->ip);
 		copy = *gc;
 		guard_disconnect(d->guard, &copy);
 		smtpd_refuse_fd(fd, reply);

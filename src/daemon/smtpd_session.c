@@ -9,12 +9,14 @@
 #include "core/err.h"
 #include "core/log.h"
 #include "daemon/smtpd_int.h"
+#include "daemon/smtpd_stats.h"
 #include "smtp/smtp_data.h"
 #include "spool/envelope.h"
 
 #define R_TEMPFAIL	"451 4.3.0 Temporary failure, please try again later"
 #define R_RELAY		"550 5.7.1 Relaying denied"
 #define R_UNTRUSTED	"550 5.7.1 Relaying denied: client not trusted"
+#define R_VERIFY_FAILED	"451 4.4.3 Recipient verification failed, please try again later"
 #define XTEXT_MAX	1024		/* decoded ENVID / ORCPT */
 
 struct smtpd_tx {
@@ -24,6 +26,13 @@ struct smtpd_tx {
 	unsigned	 flags;		/* SMTP_DATA_* */
 	struct smtpd_scan_job scan;
 	struct smtpd_commit_job commit;
+};
+
+/* A recipient waiting for its validation (an LDAP or call-out answer). */
+struct smtpd_rcpt {
+	char		*addr;
+	char		*orcpt;		/* decoded, or NULL */
+	unsigned	 notify;	/* SMTP_NOTIFY_* */
 };
 
 struct smtpd_sess {
@@ -36,6 +45,7 @@ struct smtpd_sess {
 	struct guard_client client;	/* guard's view of the peer */
 	uint64_t	 accepted_ms;	/* the greet delay counts from here */
 	char		 reply[GUARD_REPLY_MAX];	/* a guard refusal */
+	struct smtpd_rcpt wait;		/* the recipient being validated */
 };
 
 static void
@@ -68,6 +78,23 @@ xtext_dup(struct mg_slice in)
 	return (char *)b.data;
 }
 
+/* guard at MAIL: the client's and the sender's message rates, and the
+ * authenticated user's. */
+static enum guard_reason
+mail_guard(struct smtpd_sess *ss)
+{
+	const struct conf_guard *c = &ss->cfg->conf->guard;
+	const char *user = smtp_session_info(ss->smtp)->user;
+	enum guard_reason why;
+
+	why = guard_mail(ss->d->guard, c, &ss->client, ss->tx->env.mail_from, ss->reply,
+	    sizeof(ss->reply));
+	if (why == GUARD_PASS && user != NULL)
+		why = guard_mail_user(ss->d->guard, c, &ss->client, user, ss->reply,
+		    sizeof(ss->reply));
+	return why;
+}
+
 static const char *
 sess_mail(struct smtp_session *smtp, const struct smtp_cmd *cmd)
 {
@@ -80,10 +107,8 @@ sess_mail(struct smtp_session *smtp, const struct smtp_cmd *cmd)
 	ss->tx = tx;
 	tx->env.mail_from = strndup((const char *)cmd->path.mailbox.ptr,
 	    cmd->path.mailbox.len);
-	if (tx->env.mail_from != NULL && (why = guard_mail(ss->d->guard,
-	    &ss->cfg->conf->guard, &ss->client, tx->env.mail_from, ss->reply,
-	    sizeof(ss->reply))) != GUARD_PASS) {
-		guard_refused(ss->d->guard, smtp_session_info(smtp)->id, why, ss->client.ip);
+	if (tx->env.mail_from != NULL && (why = mail_guard(ss)) != GUARD_PASS) {
+		smtpd_refused(ss->d, smtp_session_info(smtp)->id, why, ss->client.ip);
 		tx_free(ss);
 		return ss->reply;
 	}
@@ -102,7 +127,7 @@ sess_mail(struct smtp_session *smtp, const struct smtp_cmd *cmd)
 
 /* Relay control. Inbound: protected domains only, and RFC 5321's
  * domainless <postmaster>, which goes to the first protected domain's
- * postmaster. Outbound: trusted clients only, any domain. */
+ * postmaster. Outbound: trusted or authenticated clients only, any domain. */
 static const char *
 relay_check(const struct smtpd_sess *ss, const struct smtp_cmd *cmd,
     const char **postmaster_domain)
@@ -112,7 +137,8 @@ relay_check(const struct smtpd_sess *ss, const struct smtp_cmd *cmd,
 
 	*postmaster_domain = NULL;
 	if (ss->lst->role == CONF_ROLE_OUTBOUND) {
-		if (!conf_is_trusted(conf, &smtp_session_info(ss->smtp)->peer.sa))
+		if (smtp_session_info(ss->smtp)->user == NULL &&
+		    !conf_is_trusted(conf, &smtp_session_info(ss->smtp)->peer.sa))
 			return R_UNTRUSTED;
 	} else if (dom.len > 0 && conf_route_for(conf, (const char *)dom.ptr, dom.len) == NULL) {
 		return R_RELAY;
@@ -125,57 +151,131 @@ relay_check(const struct smtpd_sess *ss, const struct smtp_cmd *cmd,
 	return NULL;
 }
 
-/* guard at RCPT: rate, static recipients, recipient domain rate,
- * greylisting (not for outbound listeners or trusted clients). Past
- * max_unknown the session closes. */
+static void
+rcpt_clear(struct smtpd_rcpt *r)
+{
+	free(r->addr);
+	free(r->orcpt);
+	memset(r, 0, sizeof(*r));
+}
+
+/* A guard refusal: counted, its reply in ss->reply; past max_unknown the
+ * session closes after it. */
 static const char *
-rcpt_guard(struct smtpd_sess *ss, const char *addr)
+rcpt_refused(struct smtpd_sess *ss, enum guard_reason why)
+{
+	smtpd_refused(ss->d, smtp_session_info(ss->smtp)->id, why, ss->client.ip);
+	if (why == GUARD_UNKNOWN_LIMIT)
+		smtp_session_close(ss->smtp, NULL);	/* after this reply */
+	return ss->reply;
+}
+
+/* The recipient exists (or is not validated): the recipient domain's
+ * rate, greylisting (inbound, untrusted clients), then the envelope. */
+static const char *
+rcpt_accept(struct smtpd_sess *ss, const struct smtpd_rcpt *r)
 {
 	const struct smtp_session_info *info = smtp_session_info(ss->smtp);
 	bool grey = ss->lst->role == CONF_ROLE_INBOUND &&
 	    !conf_is_trusted(ss->cfg->conf, &info->peer.sa);
 	enum guard_reason why;
 
-	why = guard_rcpt(ss->d->guard, &ss->cfg->conf->guard, &ss->client, grey,
-	    ss->tx->env.mail_from, addr, ss->reply, sizeof(ss->reply));
-	if (why == GUARD_PASS)
-		return NULL;
-	guard_refused(ss->d->guard, info->id, why, ss->client.ip);
-	if (why == GUARD_UNKNOWN_LIMIT)
-		smtp_session_close(ss->smtp, NULL);	/* after this reply */
-	return ss->reply;
+	why = guard_rcpt_accept(ss->d->guard, &ss->cfg->conf->guard, &ss->client, grey,
+	    ss->tx->env.mail_from, r->addr, ss->reply, sizeof(ss->reply));
+	if (why != GUARD_PASS)
+		return rcpt_refused(ss, why);
+	if (envelope_add_rcpt(&ss->tx->env, r->addr, r->orcpt, r->notify) < 0)
+		return R_TEMPFAIL;
+	return NULL;
+}
+
+/* What a validation result means for the recipient: NULL accepts. */
+static const char *
+rcpt_verdict(struct smtpd_sess *ss, const struct smtpd_rcpt *r, enum verify_result v,
+    const char *detail)
+{
+	const struct conf_guard *c = &ss->cfg->conf->guard;
+	uint64_t id = smtp_session_info(ss->smtp)->id;
+
+	if (v == VERIFY_UNKNOWN || v == VERIFY_FAILED)
+		log_info("%016" PRIx64 " guard verify rcpt=<%s> result=%s detail=\"%s\"", id,
+		    r->addr, v == VERIFY_UNKNOWN ? "unknown" : "failed", detail);
+	switch (v) {
+	case VERIFY_UNKNOWN:
+		return rcpt_refused(ss, guard_rcpt_unknown(c, &ss->client, ss->reply,
+		    sizeof(ss->reply)));
+	case VERIFY_FAILED:
+		if (c->recipients.on_error == CONF_RCPT_TEMPFAIL)
+			return R_VERIFY_FAILED;
+		/* FALLTHROUGH */
+	default:
+		return rcpt_accept(ss, r);
+	}
+}
+
+/* The answer of a validation that rcpt_verify left pending. */
+static void
+rcpt_verified(enum verify_result v, const char *detail, void *arg)
+{
+	struct smtpd_sess *ss = arg;
+	const char *why = rcpt_verdict(ss, &ss->wait, v, detail);
+
+	rcpt_clear(&ss->wait);
+	smtp_session_reply(ss->smtp, "%s", why != NULL ? why : "250 2.1.5 Ok");
+}
+
+/* Recipient validation for inbound mail (guard.recipients); the client's
+ * recipient rate first. r is taken over when the answer comes later. */
+static const char *
+rcpt_verify(struct smtpd_sess *ss, struct smtpd_rcpt *r, const struct smtp_cmd *cmd)
+{
+	const struct conf_route *route;
+	char detail[VERIFY_DETAIL_MAX];
+	enum guard_reason why;
+	enum verify_result v;
+
+	why = guard_rcpt(ss->d->guard, &ss->cfg->conf->guard, &ss->client, ss->reply,
+	    sizeof(ss->reply));
+	if (why != GUARD_PASS)
+		return rcpt_refused(ss, why);
+	if (ss->lst->role != CONF_ROLE_INBOUND || ss->client.allowed ||
+	    cmd->path.domain.len == 0 ||
+	    (route = conf_route_for(ss->cfg->conf, (const char *)cmd->path.domain.ptr,
+	    cmd->path.domain.len)) == NULL)
+		return rcpt_accept(ss, r);
+	v = verify_rcpt(ss->cfg->verify, r->addr, route, rcpt_verified, ss, detail,
+	    sizeof(detail));
+	if (v != VERIFY_PENDING)
+		return rcpt_verdict(ss, r, v, detail);
+	ss->wait = *r;
+	memset(r, 0, sizeof(*r));
+	return smtp_reply_later;
 }
 
 static const char *
 sess_rcpt(struct smtp_session *smtp, const struct smtp_cmd *cmd)
 {
 	struct smtpd_sess *ss = smtp_session_udata(smtp);
+	struct smtpd_rcpt r = { .notify = cmd->notify };
 	const char *why, *pm;
-	char *addr, *orcpt = NULL;
-	int rc;
 
 	if ((why = relay_check(ss, cmd, &pm)) != NULL)
 		return why;
 	if (pm != NULL) {
-		if ((addr = malloc(strlen("postmaster@") + strlen(pm) + 1)) != NULL)
-			strcat(strcpy(addr, "postmaster@"), pm);
+		if ((r.addr = malloc(strlen("postmaster@") + strlen(pm) + 1)) != NULL)
+			strcat(strcpy(r.addr, "postmaster@"), pm);
 	} else {
-		addr = strndup((const char *)cmd->path.mailbox.ptr, cmd->path.mailbox.len);
+		r.addr = strndup((const char *)cmd->path.mailbox.ptr, cmd->path.mailbox.len);
 	}
-	if (cmd->orcpt.len > 0 && (orcpt = xtext_dup(cmd->orcpt)) == NULL) {
-		free(addr);
+	if (r.addr == NULL)
+		return R_TEMPFAIL;
+	if (cmd->orcpt.len > 0 && (r.orcpt = xtext_dup(cmd->orcpt)) == NULL) {
+		rcpt_clear(&r);
 		return "501 5.5.4 Malformed ORCPT parameter";
 	}
-	if (addr != NULL && (why = rcpt_guard(ss, addr)) != NULL) {
-		free(addr);
-		free(orcpt);
-		return why;
-	}
-	rc = addr != NULL ? envelope_add_rcpt(&ss->tx->env, addr, orcpt, cmd->notify) :
-	    -MG_ENOMEM;
-	free(addr);
-	free(orcpt);
-	return rc < 0 ? R_TEMPFAIL : NULL;
+	why = rcpt_verify(ss, &r, cmd);
+	rcpt_clear(&r);
+	return why;
 }
 
 static const char *
@@ -227,6 +327,7 @@ commit_done(struct smtpd_commit_job *job)
 	    " size=%" PRIu64 " verdict=%s", info->id, qid, from, tx->env.nrcpts,
 	    tx->file.size, tx->env.verdict);
 	smtpd_notify_send(ss->d->notify, qid);
+	smtpd_stats_count(ss->d->stats, ss->client.ip, "message");
 	tx_free(ss);
 	smtp_session_reply(ss->smtp, "250 2.0.0 Ok: queued as %016" PRIx64, qid);
 }
@@ -401,6 +502,7 @@ sess_close(struct smtp_session *smtp)
 	struct smtpd *d = ss->d;
 
 	tx_free(ss);
+	rcpt_clear(&ss->wait);
 	guard_disconnect(d->guard, &ss->client);
 	TAILQ_REMOVE(&d->sessions, ss, entry);
 	d->nsessions--;
@@ -443,7 +545,7 @@ sess_abuse(struct smtp_session *smtp, enum smtp_abuse what)
 	};
 	struct smtpd_sess *ss = smtp_session_udata(smtp);
 
-	guard_refused(ss->d->guard, smtp_session_info(smtp)->id, reasons[what], ss->client.ip);
+	smtpd_refused(ss->d, smtp_session_info(smtp)->id, reasons[what], ss->client.ip);
 	if (what == SMTP_ABUSE_PREGREET)
 		guard_pregreet_remember(ss->d->guard, &ss->cfg->conf->guard, &ss->client);
 }

@@ -10,6 +10,7 @@
 #include "checks/bayes.h"
 #include "checks/dkim_sign.h"
 #include "checks/dnsbl.h"
+#include "checks/av.h"
 #include "checks/gtube.h"
 #include "checks/hidden_text.h"
 #include "checks/lists.h"
@@ -17,6 +18,7 @@
 #include "checks/model.h"
 #include "checks/reputation.h"
 #include "checks/rules.h"
+#include "checks/yara.h"
 #include "engine/check.h"
 
 const struct mg_check *const check_table[] = {
@@ -26,6 +28,8 @@ const struct mg_check *const check_table[] = {
 	&check_mime_anomaly,
 	&check_hidden_text,
 	&check_attach_type,
+	&check_av,
+	&check_yara,
 	&check_auth,
 	&check_reputation,
 	&check_rules,

@@ -265,6 +265,10 @@ engine_result(struct mg_task *t, const struct verdict *v, struct mg_result *res)
 	res->action = v->action == MG_VERDICT_REJECT ? MG_ACTION_REJECT : MG_ACTION_ACCEPT;
 	if (res->action == MG_ACTION_REJECT)
 		snprintf(res->reply, sizeof(res->reply), "Message rejected as %s", res->verdict);
+	else if (t->tempfail != NULL) {
+		res->action = MG_ACTION_TEMPFAIL;
+		snprintf(res->reply, sizeof(res->reply), "%s", t->tempfail);
+	}
 	if (t->nsymbols > 0 &&
 	    (res->symbols = mg_arena_alloc(t->sym_arena, t->nsymbols * sizeof(*res->symbols))) == NULL)
 		return -MG_ENOMEM;

@@ -142,6 +142,13 @@ mg_task_header(struct mg_task *t, const char *name, const char *value)
 }
 
 int
+mg_task_tempfail(struct mg_task *t, const char *reply)
+{
+	t->tempfail = reply;
+	return 0;
+}
+
+int
 mg_task_forged_ar(struct mg_task *t, const uint8_t *field)
 {
 	if (field < t->raw || field >= t->raw + t->len)

@@ -43,6 +43,7 @@ struct mg_task {
 	struct mg_buf	 headers;	/* fields to add, from mg_task_header */
 	uint64_t	 forged_ar[MG_FORGED_AR_MAX];	/* from mg_task_forged_ar */
 	size_t		 nforged_ar;
+	const char	*tempfail;	/* from mg_task_tempfail, static */
 	uint64_t	 task_deadline;	/* task_now() clock */
 	uint64_t	 check_deadline;
 };
@@ -69,6 +70,10 @@ int	mg_task_symbol_scaled(struct mg_task *, const char *name, double factor,
 /* Adds the header field "name: value" (value already folded and without
  * CRLF) to the fields the gateway adds to the message. 0 or -MG_ENOMEM. */
 int	mg_task_header(struct mg_task *, const char *name, const char *value);
+/* Asks smtpd to answer 451 with reply (static text) unless the verdict
+ * rejects: a check that could not look at the message (every anti-virus
+ * engine down). 0. */
+int	mg_task_tempfail(struct mg_task *, const char *reply);
 /* Marks the header field starting at field (a pointer into t->raw, at
  * its name "Authentication-Results") as forged: the gateway renames it.
  * Fields past MG_FORGED_AR_MAX are left. 0 or -MG_EINVAL (not in raw). */

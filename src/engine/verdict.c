@@ -2,8 +2,8 @@
 #include "engine/verdict.h"
 
 /* Ties between categories of equal weight go to the most harmful. */
-static const enum mg_category severity[] = { MG_CAT_MALWARE, MG_CAT_PHISHING,
-	MG_CAT_BEC, MG_CAT_SPAM, MG_CAT_BULK, MG_CAT_POLICY };
+static const enum mg_category severity[] = { MG_CAT_MALWARE, MG_CAT_DANGEROUS,
+	MG_CAT_PHISHING, MG_CAT_BEC, MG_CAT_SPAM, MG_CAT_BULK, MG_CAT_POLICY };
 
 enum mg_verdict_action
 verdict_action_for(const struct verdict_thresholds *th, double score)

@@ -26,7 +26,8 @@ lower(char *s)
 const char *const guard_reason_names[] = { "pass", "conn_limit", "conn_rate_ip",
 	"conn_rate_net", "msg_rate_ip", "msg_rate_sender", "rcpt_rate_ip",
 	"unknown_rcpt", "unknown_limit", "greylisted", "pregreet", "pregreet_listed",
-	"pipelining", "idle_commands", "dnsbl", "rdns", "msg_rate_rcpt_domain", NULL };
+	"pipelining", "idle_commands", "dnsbl", "rdns", "msg_rate_rcpt_domain",
+	"msg_rate_user", "auth_failures", NULL };
 
 /* The integer stored at key: 0, -MG_ENOENT, or -MG_EPROTO. */
 static int
@@ -45,9 +46,10 @@ kv_get_u64(struct kv *kv, const char *key, uint64_t *out)
 	return len > 0 && *end == '\0' ? 0 : -MG_EPROTO;
 }
 
-int
-guard_bucket_take(struct kv *kv, const char *key, const struct conf_guard_rate *r,
-    uint64_t now_ms, uint64_t *wait_ms)
+/* guard_bucket_take, or with take false guard_bucket_peek. */
+static int
+gcra(struct kv *kv, const char *key, const struct conf_guard_rate *r, uint64_t now_ms,
+    uint64_t *wait_ms, bool take)
 {
 	uint64_t now = now_ms * 1000, tat = 0, t, limit;
 	char text[32];
@@ -68,11 +70,27 @@ guard_bucket_take(struct kv *kv, const char *key, const struct conf_guard_rate *
 		*wait_ms = (tat + t - limit + 999) / 1000;
 		return 0;
 	}
+	if (!take)
+		return 1;
 	tat += t;
 	n = snprintf(text, sizeof(text), "%" PRIu64, tat);
 	rc = kv_put(kv, key, strlen(key), text, (size_t)n,
 	    (uint32_t)((tat - now) / 1000000 + 2));
 	return rc < 0 ? rc : 1;
+}
+
+int
+guard_bucket_take(struct kv *kv, const char *key, const struct conf_guard_rate *r,
+    uint64_t now_ms, uint64_t *wait_ms)
+{
+	return gcra(kv, key, r, now_ms, wait_ms, true);
+}
+
+int
+guard_bucket_peek(struct kv *kv, const char *key, const struct conf_guard_rate *r,
+    uint64_t now_ms, uint64_t *wait_ms)
+{
+	return gcra(kv, key, r, now_ms, wait_ms, false);
 }
 
 /* Stored: "w<first seen>" while waiting, "a" once allowed. */
@@ -112,29 +130,6 @@ guard_greylist(struct kv *kv, const struct conf_greylist *g, const char *key, ti
 	*wait_s = g->delay;
 	rc = kv_put(kv, key, klen, text, (size_t)n, g->delay + g->retry_window + 1);
 	return rc < 0 ? rc : GUARD_GREY_NEW;
-}
-
-int
-guard_rcpt_static(const struct conf_guard *c, const char *addr, size_t len)
-{
-	const char *at = memrchr(addr, '@', len);
-	size_t dlen;
-	int found = -1;
-
-	if (at == NULL)
-		return -1;
-	dlen = len - (size_t)(at - addr);		/* "@domain" */
-	for (size_t i = 0; i < c->nrcpt_static; i++) {
-		const char *e = c->rcpt_static[i];
-		size_t elen = strlen(e);
-
-		if (elen < dlen || strncasecmp(e + elen - dlen, at, dlen) != 0)
-			continue;
-		if (elen == dlen || (elen == len && strncasecmp(e, addr, len) == 0))
-			return 1;
-		found = 0;
-	}
-	return found;
 }
 
 /* ip, and its /24 or /64 network, as text; IPv4-mapped IPv6 as IPv4. */
@@ -203,11 +198,13 @@ guard_free(struct guard *g)
 	return NULL;
 }
 
-/* One bucket of scope for id ("guard:b:SCOPE:ID"): PASS or reason with
- * its reply "CODE Text, try again in N seconds". */
+/* One bucket of scope for id ("guard:b:SCOPE:ID"), taken from or (take
+ * false) only looked at: PASS or reason with its reply "CODE Text, try
+ * again in N seconds". */
 static enum guard_reason
-bucket(struct guard *g, const struct conf_guard *c, enum conf_guard_scope scope,
-    const char *id, enum guard_reason reason, const char *text, char *reply, size_t cap)
+bucket_op(struct guard *g, const struct conf_guard *c, enum conf_guard_scope scope,
+    const char *id, enum guard_reason reason, const char *text, char *reply, size_t cap,
+    bool take)
 {
 	char key[KV_KEY_MAX];
 	uint64_t wait;
@@ -217,7 +214,7 @@ bucket(struct guard *g, const struct conf_guard *c, enum conf_guard_scope scope,
 		return GUARD_PASS;
 	snprintf(key, sizeof(key), "guard:b:%s:%.*s", conf_guard_scope_names[scope],
 	    SENDER_MAX, id);
-	rc = guard_bucket_take(g->kv, key, &c->rates[scope], g->clock_ms(), &wait);
+	rc = gcra(g->kv, key, &c->rates[scope], g->clock_ms(), &wait, take);
 	if (rc < 0)
 		log_warn("guard kv error=\"%s\" key=%s action=pass", mg_strerror(rc),
 		    conf_guard_scope_names[scope]);
@@ -225,6 +222,13 @@ bucket(struct guard *g, const struct conf_guard *c, enum conf_guard_scope scope,
 		return GUARD_PASS;
 	snprintf(reply, cap, "%s, try again in %" PRIu64 " seconds", text, (wait + 999) / 1000);
 	return reason;
+}
+
+static enum guard_reason
+bucket(struct guard *g, const struct conf_guard *c, enum conf_guard_scope scope,
+    const char *id, enum guard_reason reason, const char *text, char *reply, size_t cap)
+{
+	return bucket_op(g, c, scope, id, reason, text, reply, cap, true);
 }
 
 enum guard_reason
@@ -293,18 +297,36 @@ guard_mail(struct guard *g, const struct conf_guard *c, const struct guard_clien
 	    "451 4.7.1 Message rate limit exceeded for this sender", reply, cap);
 }
 
-/* Whether greylisting covers the domain of rcpt. */
-static bool
-greylist_covers(const struct conf_greylist *gl, const char *rcpt)
+enum guard_reason
+guard_mail_user(struct guard *g, const struct conf_guard *c, const struct guard_client *gc,
+    const char *user, char *reply, size_t cap)
 {
-	const char *at = strrchr(rcpt, '@');
+	if (gc->allowed)
+		return GUARD_PASS;
+	return bucket(g, c, CONF_GUARD_MSG_USER, user, GUARD_MSG_RATE_USER,
+	    "451 4.7.1 Message rate limit exceeded for this user", reply, cap);
+}
 
-	if (gl->ndomains == 0)
-		return true;
-	for (size_t i = 0; at != NULL && i < gl->ndomains; i++)
-		if (strcasecmp(gl->domains[i], at + 1) == 0)
-			return true;
-	return false;
+#define R_AUTH_FAILURES	"421 4.7.0 Too many failed authentications from your address"
+
+enum guard_reason
+guard_auth(struct guard *g, const struct conf_guard *c, const struct guard_client *gc,
+    char *reply, size_t cap)
+{
+	if (gc->allowed)
+		return GUARD_PASS;
+	return bucket_op(g, c, CONF_GUARD_AUTH_FAIL_IP, gc->ip, GUARD_AUTH_FAILURES,
+	    R_AUTH_FAILURES, reply, cap, false);
+}
+
+void
+guard_auth_failed(struct guard *g, const struct conf_guard *c, const struct guard_client *gc)
+{
+	char reply[GUARD_REPLY_MAX];
+
+	if (!gc->allowed)
+		(void)bucket(g, c, CONF_GUARD_AUTH_FAIL_IP, gc->ip, GUARD_AUTH_FAILURES,
+		    R_AUTH_FAILURES, reply, sizeof(reply));
 }
 
 static enum guard_reason
@@ -349,28 +371,42 @@ rcpt_domain(struct guard *g, const struct conf_guard *c, const char *rcpt, char 
 }
 
 enum guard_reason
-guard_rcpt(struct guard *g, const struct conf_guard *c, struct guard_client *gc,
+guard_rcpt(struct guard *g, const struct conf_guard *c, const struct guard_client *gc,
+    char *reply, size_t cap)
+{
+	if (gc->allowed)
+		return GUARD_PASS;
+	return bucket(g, c, CONF_GUARD_RCPT_IP, gc->ip, GUARD_RCPT_RATE_IP,
+	    "451 4.7.1 Recipient rate limit exceeded for your address", reply, cap);
+}
+
+enum guard_reason
+guard_rcpt_unknown(const struct conf_guard *c, struct guard_client *gc, char *reply,
+    size_t cap)
+{
+	uint32_t max = c->recipients.max_unknown;
+
+	if (max > 0 && ++gc->unknown > max) {
+		snprintf(reply, cap, "421 4.7.0 Too many unknown recipients, closing connection");
+		return GUARD_UNKNOWN_LIMIT;
+	}
+	snprintf(reply, cap, "550 5.1.1 User unknown");
+	return GUARD_UNKNOWN_RCPT;
+}
+
+enum guard_reason
+guard_rcpt_accept(struct guard *g, const struct conf_guard *c, const struct guard_client *gc,
     bool greylist, const char *sender, const char *rcpt, char *reply, size_t cap)
 {
+	const char *at = strrchr(rcpt, '@');
 	enum guard_reason r;
 
 	if (gc->allowed)
 		return GUARD_PASS;
-	if ((r = bucket(g, c, CONF_GUARD_RCPT_IP, gc->ip, GUARD_RCPT_RATE_IP,
-	    "451 4.7.1 Recipient rate limit exceeded for your address", reply, cap)) != GUARD_PASS)
-		return r;
-	if (guard_rcpt_static(c, rcpt, strlen(rcpt)) == 0) {
-		if (c->max_unknown > 0 && ++gc->unknown > c->max_unknown) {
-			snprintf(reply, cap, "421 4.7.0 Too many unknown recipients, "
-			    "closing connection");
-			return GUARD_UNKNOWN_LIMIT;
-		}
-		snprintf(reply, cap, "550 5.1.1 User unknown");
-		return GUARD_UNKNOWN_RCPT;
-	}
 	if ((r = rcpt_domain(g, c, rcpt, reply, cap)) != GUARD_PASS)
 		return r;
-	if (!greylist || !c->greylist.enabled || !greylist_covers(&c->greylist, rcpt))
+	if (!greylist || gc->dnswl || !c->greylist.enabled || at == NULL ||
+	    !conf_domains_cover(c->greylist.domains, c->greylist.ndomains, at + 1))
 		return GUARD_PASS;
 	return greylist_check(g, c, gc, sender, rcpt, reply, cap);
 }

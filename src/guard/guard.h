@@ -26,7 +26,7 @@ enum guard_reason {
 	GUARD_MSG_RATE_IP,
 	GUARD_MSG_RATE_SENDER,
 	GUARD_RCPT_RATE_IP,
-	GUARD_UNKNOWN_RCPT,		/* not in recipients.static */
+	GUARD_UNKNOWN_RCPT,		/* recipient validation: no such user */
 	GUARD_UNKNOWN_LIMIT,		/* recipients.max_unknown passed */
 	GUARD_GREYLISTED,
 	GUARD_PREGREET,			/* talked before the banner */
@@ -36,8 +36,10 @@ enum guard_reason {
 	GUARD_DNSBL,			/* screen: listed weight >= threshold */
 	GUARD_RDNS,			/* screen: no forward-confirmed rDNS */
 	GUARD_MSG_RATE_RCPT_DOMAIN,	/* messages_per_rcpt_domain */
+	GUARD_MSG_RATE_USER,		/* messages_per_user */
+	GUARD_AUTH_FAILURES,		/* auth_failures_per_ip */
 };
-#define GUARD_NREASONS	17
+#define GUARD_NREASONS	19
 extern const char *const guard_reason_names[];	/* "pass", "conn_limit", ... */
 
 /* Token bucket (as GCRA: one stored number, the theoretical arrival time
@@ -46,6 +48,9 @@ extern const char *const guard_reason_names[];	/* "pass", "conn_limit", ... */
  * when refused with *wait_ms until it would go, or a negative kv error.
  * A rate of 0 always gives 1 and touches nothing. */
 int	guard_bucket_take(struct kv *, const char *key, const struct conf_guard_rate *r,
+	    uint64_t now_ms, uint64_t *wait_ms);
+/* Whether guard_bucket_take would let the event go now, touching nothing. */
+int	guard_bucket_peek(struct kv *, const char *key, const struct conf_guard_rate *r,
 	    uint64_t now_ms, uint64_t *wait_ms);
 
 /* Greylisting of one triplet key. */
@@ -60,16 +65,12 @@ enum guard_grey {
 int	guard_greylist(struct kv *, const struct conf_greylist *, const char *key, time_t now,
 	    uint32_t *wait_s);
 
-/* recipients.static: 1 when addr (local@domain) is listed or its domain
- * has a "@domain" entry, 0 when its domain is listed but not addr, -1
- * when its domain is not listed (not checked). Case-insensitive. */
-int	guard_rcpt_static(const struct conf_guard *, const char *addr, size_t len);
-
 /* What the guard knows about one connection. */
 struct guard_client {
 	char		 ip[INET6_ADDRSTRLEN];
 	char		 net[INET6_ADDRSTRLEN + 4];	/* "192.0.2.0/24", "2001:db8::/64" */
 	bool		 allowed;	/* in allow_ip: exempt from everything */
+	bool		 dnswl;		/* screen found it allow-listed: no greylisting */
 	bool		 counted;	/* holds a concurrent-connection slot */
 	uint32_t	 unknown;	/* unknown recipients so far */
 };
@@ -96,10 +97,29 @@ enum guard_reason guard_connect(struct guard *, const struct conf_guard *,
 void	guard_disconnect(struct guard *, struct guard_client *);
 enum guard_reason guard_mail(struct guard *, const struct conf_guard *,
 	    const struct guard_client *, const char *sender, char *reply, size_t cap);
-/* greylist false: the listener or client is exempt (outbound, trusted). */
+/* MAIL of an authenticated client: messages_per_user (451 4.7.1). */
+enum guard_reason guard_mail_user(struct guard *, const struct conf_guard *,
+	    const struct guard_client *, const char *user, char *reply, size_t cap);
+/* AUTH: GUARD_AUTH_FAILURES (421 4.7.0) when the client's
+ * auth_failures_per_ip bucket is empty, without taking from it. */
+enum guard_reason guard_auth(struct guard *, const struct conf_guard *,
+	    const struct guard_client *, char *reply, size_t cap);
+/* A failed AUTH takes a token of auth_failures_per_ip. */
+void	guard_auth_failed(struct guard *, const struct conf_guard *,
+	    const struct guard_client *);
+/* RCPT, before the recipient is validated: recipients_per_ip. */
 enum guard_reason guard_rcpt(struct guard *, const struct conf_guard *,
-	    struct guard_client *, bool greylist, const char *sender, const char *rcpt,
+	    const struct guard_client *, char *reply, size_t cap);
+/* The recipient does not exist: GUARD_UNKNOWN_RCPT (550 5.1.1), or
+ * GUARD_UNKNOWN_LIMIT (421) once recipients.max_unknown is passed. */
+enum guard_reason guard_rcpt_unknown(const struct conf_guard *, struct guard_client *,
 	    char *reply, size_t cap);
+/* The recipient exists (or is not validated): messages_per_rcpt_domain,
+ * then greylisting unless greylist is false (outbound listener, trusted
+ * client). */
+enum guard_reason guard_rcpt_accept(struct guard *, const struct conf_guard *,
+	    const struct guard_client *, bool greylist, const char *sender,
+	    const char *rcpt, char *reply, size_t cap);
 
 /* guard_door.c: pre-greeting, tarpit. */
 /* A client that talked before the banner: remembered (pregreet.remember
@@ -125,6 +145,11 @@ struct guard_screen {
 	enum guard_rdns	 rdns;
 	bool		 failed;	/* a lookup failed: not cached */
 };
+/* The summed weight of the zones listing the client. */
+int64_t	guard_screen_score(const struct conf_screen *, const struct guard_screen *);
+/* Whether that sum puts the client on the allow side (screen.allow_threshold,
+ * DNSWL zones with negative weights): it is not greylisted. */
+bool	guard_screen_allowed(const struct conf_screen *, const struct guard_screen *);
 /* Whether the A answer a (host order) of zone z means listed. */
 bool	guard_screen_code(const struct conf_screen_zone *, uint32_t a);
 /* GUARD_PASS, GUARD_DNSBL (554 naming the heaviest listing zone) or

@@ -21,21 +21,35 @@ guard_screen_code(const struct conf_screen_zone *z, uint32_t a)
 	return false;
 }
 
+int64_t
+guard_screen_score(const struct conf_screen *c, const struct guard_screen *r)
+{
+	int64_t sum = 0;
+
+	for (size_t i = 0; i < c->nzones && i < 32; i++)
+		if (r->listed & (UINT32_C(1) << i))
+			sum += c->zones[i].weight;
+	return sum;
+}
+
+bool
+guard_screen_allowed(const struct conf_screen *c, const struct guard_screen *r)
+{
+	return c->allow_threshold < 0 && guard_screen_score(c, r) <= c->allow_threshold;
+}
+
 enum guard_reason
 guard_screen_verdict(const struct conf_screen *c, const struct guard_screen *r,
     const char *ip, char *reply, size_t cap)
 {
 	const struct conf_screen_zone *top = NULL;
-	uint64_t sum = 0;
+	int64_t sum = guard_screen_score(c, r);
 
-	for (size_t i = 0; i < c->nzones && i < 32; i++) {
-		if (!(r->listed & (UINT32_C(1) << i)))
-			continue;
-		sum += c->zones[i].weight;
-		if (top == NULL || c->zones[i].weight > top->weight)
+	for (size_t i = 0; i < c->nzones && i < 32; i++)
+		if ((r->listed & (UINT32_C(1) << i)) && c->zones[i].weight > 0 &&
+		    (top == NULL || c->zones[i].weight > top->weight))
 			top = &c->zones[i];
-	}
-	if (top != NULL && sum >= c->threshold) {
+	if (top != NULL && sum >= (int64_t)c->threshold) {
 		snprintf(reply, cap, "554 5.7.1 Service unavailable; client [%s] blocked "
 		    "using %s", ip, top->zone);
 		return GUARD_DNSBL;

@@ -21,6 +21,7 @@ attach_limits_default(struct attach_limits *l)
 	l->max_depth = 4;
 	l->max_members = 10000;
 	l->max_expanded = 256u * 1024 * 1024;
+	l->max_kept = 32u * 1024 * 1024;
 	l->max_ratio = 100;
 }
 

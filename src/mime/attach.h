@@ -3,7 +3,8 @@
  * and other bidi characters, dangerous extensions), and the members of
  * archives (libarchive: zip, rar, 7z, tar, gz, bz2, xz, iso, cab) listed
  * recursively within depth, size and expansion-ratio limits: a bomb is
- * flagged, never expanded. */
+ * flagged, never expanded. Members' bytes are kept (within max_kept) for
+ * the checks that look inside files. */
 #ifndef MG_MIME_ATTACH_H
 #define MG_MIME_ATTACH_H
 
@@ -32,6 +33,8 @@ struct attach_limits {
 	unsigned	 max_members;		/* listed per message: 10000 */
 	uint64_t	 max_expanded;		/* bytes decompressed per message: 256 MiB */
 	unsigned	 max_ratio;		/* member size / compressed size: 100 */
+	uint64_t	 max_kept;		/* member bytes kept for the checks
+						 * per message: 32 MiB */
 };
 
 struct attach_member {
@@ -41,6 +44,11 @@ struct attach_member {
 	const char	*real_type;	/* libmagic MIME type of its first bytes, or NULL */
 	unsigned	 flags;		/* enum attach_flag (name tricks, encrypted, executable) */
 	const char	*visual_path;	/* as displayed when ATT_F_RTLO, else NULL */
+	/* The member's decoded bytes (arena) for the checks that read files;
+	 * NULL when not kept: encrypted, unreadable, a limit hit, or past
+	 * max_kept. Nested archives are kept too (a .docx in a .zip). */
+	const uint8_t	*data;
+	size_t		 len;
 };
 
 struct mime_attachment {

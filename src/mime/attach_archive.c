@@ -46,6 +46,7 @@ struct walk {
 	struct attach_member	*v;		/* malloc'ed while listing */
 	size_t			 n, cap;
 	uint64_t		 expanded;
+	uint64_t		 kept;		/* member bytes kept in the arena */
 	uint8_t			*scratch;	/* CHUNK bytes for draining */
 	bool			 stop;		/* a bomb or a limit: no more reading */
 	bool			 nomem;
@@ -305,11 +306,37 @@ member_descend(struct walk *w, struct archive *a, struct mread *r, struct mg_buf
 	return 0;
 }
 
+/* Whether a member of (declared) size fits what may still be kept. */
+static bool
+keep_fits(const struct walk *w, uint64_t size)
+{
+	return w->kept <= w->lim->max_kept && size <= w->lim->max_kept - w->kept;
+}
+
+/* Copies a member's whole content into the arena for the checks. */
+static void
+member_keep(struct walk *w, size_t idx, const struct mg_buf *data)
+{
+	uint8_t *p;
+
+	if (!keep_fits(w, data->len) || data->len == 0)
+		return;
+	if ((p = mg_arena_alloc(w->arena, data->len)) == NULL) {
+		w->nomem = w->stop = true;
+		return;
+	}
+	memcpy(p, data->data, data->len);
+	w->v[idx].data = p;
+	w->v[idx].len = data->len;
+	w->kept += data->len;
+}
+
 /* Lists one member (not a directory): its name flags, and unless its
  * declared size already makes a bomb or it is encrypted, the real type of
  * its first bytes; nested archives are walked; a member of unknown size
- * is read to its end here so that libarchive never skips unbounded data.
- * Returns the flags for the archive holding it (CORRUPT_ARCHIVE: stop). */
+ * is read to its end here so that libarchive never skips unbounded data;
+ * its content is kept when it fits max_kept. Returns the flags for the
+ * archive holding it (CORRUPT_ARCHIVE: stop). */
 static unsigned
 walk_member(struct walk *w, struct archive *a, struct archive_entry *e, size_t arclen,
     const char *prefix, const char *outer, unsigned depth)
@@ -318,6 +345,7 @@ walk_member(struct walk *w, struct archive *a, struct archive_entry *e, size_t a
 	struct mread r = { .idx = w->n, .arclen = arclen };
 	struct attach_member *m;
 	struct mg_buf data;
+	bool whole = false;	/* data holds the member's whole content */
 	int rc;
 
 	if ((m = member_push(w)) == NULL || (m->path = member_path(w, a, e, prefix, outer)) == NULL ||
@@ -345,10 +373,17 @@ walk_member(struct walk *w, struct archive *a, struct archive_entry *e, size_t a
 	if ((rc = read_data(w, a, &r, &data, ATTACH_HEAD_LEN)) >= 0 &&
 	    !member_type_flags(w, r.idx, &data))
 		w->nomem = w->stop = true;
-	if (rc == 0 && !w->stop && (w->v[r.idx].flags & ATT_F_ARCHIVE))
+	if (rc == 0 && !w->stop && (w->v[r.idx].flags & ATT_F_ARCHIVE)) {
 		rc = member_descend(w, a, &r, &data, depth);
+		whole = rc == 0 && depth < w->lim->max_depth;
+	} else if (rc == 0 && !w->stop && keep_fits(w, w->v[r.idx].size)) {
+		rc = read_data(w, a, &r, &data, SIZE_MAX);
+		whole = rc == 0;
+	}
+	if (whole && !w->stop)
+		member_keep(w, r.idx, &data);
 	mg_buf_release(&data);
-	if (rc == 0 && !w->stop && !declared)
+	if (rc == 0 && !w->stop && !declared && !whole)
 		rc = read_data(w, a, &r, NULL, 0);
 	return rc < 0 ? ATT_F_CORRUPT_ARCHIVE : 0;
 }

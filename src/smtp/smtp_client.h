@@ -56,8 +56,12 @@ struct smtp_tx_rcpt {
 };
 
 /* One transaction. The caller owns everything and keeps it alive until
- * the done callback; data_fd is read with pread and never closed here. */
+ * the done callback; data_fd is read with pread and never closed here.
+ * A probe (recipient verification) sends MAIL and the RCPTs, then RSET
+ * instead of DATA: every recipient gets the reply to its RCPT (2xx
+ * included), and the headers and data are not used. */
 struct smtp_tx {
+	bool		 probe;
 	const char	*mail_from;	/* "" = null reverse path */
 	const char	*envid;		/* DSN ENVID (decoded), or NULL */
 	enum env_ret	 ret;
@@ -71,6 +75,7 @@ struct smtp_tx {
 	size_t		 nrcpts;
 	/* results */
 	bool		 eightbit_unannounced;	/* 8-bit body to a server without 8BITMIME */
+	bool		 mail_refused;	/* MAIL got no 2xx: the recipients have its reply */
 };
 
 /* Callbacks; the client never calls one from inside a call made to it.

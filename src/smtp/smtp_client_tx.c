@@ -1,7 +1,7 @@
 /* SMTP delivery client, the transactions (see smtp_client.h): MAIL with
  * SIZE/BODY/SMTPUTF8/DSN parameters, RCPTs, DATA with dot-stuffing or BDAT,
  * pipelined when the server allows, the body streamed from the spool file
- * as the socket drains, and a result per recipient. */
+ * as the socket drains, and a result per recipient; probes stop at RSET. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -236,7 +236,7 @@ sc_send_mail(struct smtp_client *c)
 	    smtp_xtext_encode(tx->envid, envid + 7, sizeof(envid) - 7) == 0)
 		memcpy(envid, " ENVID=", 7);
 	smtpc__write(c, "MAIL FROM:<%s>", tx->mail_from);
-	if (ext & SMTP_EXT_SIZE)
+	if ((ext & SMTP_EXT_SIZE) && !tx->probe)
 		smtpc__write(c, " SIZE=%" PRIu64, (uint64_t)tx->headers_len + tx->data_len);
 	smtpc__write(c, "%s%s%s%s\r\n",
 	    tx->eightbit && (ext & SMTP_EXT_8BITMIME) ? " BODY=8BITMIME" : "",
@@ -275,6 +275,7 @@ smtp_client_send(struct smtp_client *c, struct smtp_tx *tx)
 	c->tx = tx;
 	c->rcpt_sent = c->rcpt_replied = c->accepted = 0;
 	c->mail_ok = c->data_sent = c->body_started = false;
+	tx->mail_refused = false;
 	for (size_t i = 0; i < tx->nrcpts; i++) {
 		tx->rcpts[i].outcome = SMTP_OUT_OK;	/* until a reply says otherwise */
 		tx->rcpts[i].reply = NULL;
@@ -291,7 +292,7 @@ smtp_client_send(struct smtp_client *c, struct smtp_tx *tx)
 	if (c->pipelining) {
 		while (c->rcpt_sent < tx->nrcpts)
 			sc_send_rcpt(c, c->rcpt_sent);
-		if (!(c->ehlo.ext & SMTP_EXT_CHUNKING)) {
+		if (!tx->probe && !(c->ehlo.ext & SMTP_EXT_CHUNKING)) {
 			smtpc__write(c, "DATA\r\n");
 			c->data_sent = true;
 		}
@@ -308,7 +309,7 @@ sc_after_rcpts(struct smtp_client *c)
 		smtpc__expect_reply(c, SC_DATA);
 	} else if (!c->mail_ok) {
 		smtpc__tx_finish(c);
-	} else if (c->accepted == 0) {
+	} else if (c->accepted == 0) {		/* always for a probe */
 		sc_tx_reset(c);
 	} else if (c->ehlo.ext & SMTP_EXT_CHUNKING) {
 		sc_body_start(c);
@@ -329,8 +330,10 @@ smtpc__tx_reply(struct smtp_client *c)
 	smtpc__reply_line(c, line, sizeof(line));
 	switch (c->state) {
 	case SC_MAIL:
-		if ((c->mail_ok = code / 100 == 2) == false)
+		if ((c->mail_ok = code / 100 == 2) == false) {
+			c->tx->mail_refused = true;
 			smtpc__tx_settle(c, line);
+		}
 		if (!c->pipelining && !c->mail_ok) {
 			smtpc__tx_finish(c);
 			return;
@@ -340,7 +343,8 @@ smtpc__tx_reply(struct smtp_client *c)
 		smtpc__expect_reply(c, SC_RCPT);
 		return;
 	case SC_RCPT:
-		if (c->mail_ok && code / 100 == 2)
+		/* a probe keeps every reply and accepts nothing: RSET */
+		if (c->mail_ok && code / 100 == 2 && !c->tx->probe)
 			c->accepted++;
 		else if (c->mail_ok)
 			sc_set_reply(&c->tx->rcpts[c->rcpt_replied], smtp_outcome_of(code),

@@ -268,6 +268,7 @@ session_free(struct smtp_session *s)
 		event_free(s->timer);
 	free(s->info.helo);
 	free(s->info.tls);
+	free(s->wait_rcpt);
 	free(s);
 }
 
@@ -518,10 +519,41 @@ smtp__starttls(struct smtp_session *s)
 	bufferevent_enable(tbev, EV_READ | EV_WRITE);
 }
 
+const char smtp_reply_later[] = "(later)";
+
+/* The answer to a recipient that on_rcpt left for later. */
+static void
+rcpt_answer(struct smtp_session *s, const char *line)
+{
+	const char *what = s->wait_rcpt != NULL ? s->wait_rcpt : "?";
+	struct mg_slice arg = mg_slice_make(what, strlen(what));
+
+	s->rcpt_later = false;
+	if (line[0] == '2') {
+		s->tx->nrcpt++;
+		smtp__reply(s, line);
+	} else {
+		s->tx->nrcpt_refused++;
+		smtp__refuse(s, "rcpt", &arg, line, true);
+	}
+	free(s->wait_rcpt);
+	s->wait_rcpt = NULL;
+}
+
+/* The answer to on_data_end, which ends the transaction. */
+static void
+data_answer(struct smtp_session *s, const char *line)
+{
+	if (line[0] == '4' || line[0] == '5')
+		smtp__refuse(s, "data", NULL, line, true);
+	else
+		smtp__reply(s, line);
+}
+
 void
 smtp_session_reply(struct smtp_session *s, const char *fmt, ...)
 {
-	bool outer = s->dispatching;
+	bool outer = s->dispatching, rcpt = s->rcpt_later;
 	char line[1024];
 	va_list ap;
 
@@ -529,20 +561,25 @@ smtp_session_reply(struct smtp_session *s, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	smtp__tx_free(s);
+	if (!rcpt)
+		smtp__tx_free(s);
 	s->phase = SMTP_PH_CMD;
 	s->dispatching = true;
 	if (!s->gone) {
 		smtp__set_timeout(s, s->cfg->limits->command_timeout);
-		if (line[0] == '4' || line[0] == '5')
-			smtp__refuse(s, "data", NULL, line, true);
+		if (rcpt)
+			rcpt_answer(s, line);
 		else
-			smtp__reply(s, line);
+			data_answer(s, line);
 		if (s->close_pending)
 			smtp__close(s, s->close_reply);
-		else if (s->draining &&
+		else if (s->draining && s->tx == NULL &&
 		    evbuffer_get_length(bufferevent_get_input(s->bev)) == 0)
 			smtp__close(s, "421 4.3.2 Service shutting down");
+	} else {
+		s->rcpt_later = false;
+		free(s->wait_rcpt);
+		s->wait_rcpt = NULL;
 	}
 	s->dispatching = outer;
 	if (!outer)

@@ -25,6 +25,15 @@ struct smtp_session;
  * points to) alive until the session's on_close. */
 #define SMTP_IDLE_KINDS	4	/* commands that move no mail: RSET, NOOP, HELP, VRFY */
 
+/* SMTP AUTH (RFC 4954) on a listener: PLAIN and LOGIN, with cfg->auth_check. */
+enum smtp_auth_mode {
+	SMTP_AUTH_OFF,
+	SMTP_AUTH_ON,		/* offered, optional */
+	SMTP_AUTH_REQUIRED,	/* MAIL refused before AUTH */
+};
+#define SMTP_AUTH_USER_MAX	255	/* bytes of a user name */
+#define SMTP_AUTH_PASS_MAX	255	/* bytes of a password */
+
 struct smtp_server_cfg {
 	const char	*hostname;	/* banner, EHLO, 421 replies */
 	const char	*name;		/* listener, for logs */
@@ -35,6 +44,15 @@ struct smtp_server_cfg {
 	uint32_t	 max_idle_commands;	/* RSET+NOOP+HELP+VRFY; 0 = no limit */
 	const uint32_t	*max_each;	/* SMTP_IDLE_KINDS: RSET, NOOP, HELP, VRFY each;
 					 * NULL or 0 = no limit */
+	enum smtp_auth_mode auth;	/* SMTP_AUTH_OFF without auth_check */
+	bool		 auth_plaintext;	/* AUTH allowed before STARTTLS */
+	/* The backend's check of AUTH's credentials (NUL-terminated, at most
+	 * SMTP_AUTH_*_MAX bytes; the password is wiped after the call): NULL
+	 * accepts with 235; a 535 refusal counts as an error; a 421 closes
+	 * the session. The reply must stay valid until it returns. */
+	const char	*(*auth_check)(struct smtp_session *, const char *user,
+			    const char *pass);
+	void		*auth_arg;	/* the backend's, for auth_check */
 };
 
 /* A rule of conduct the client broke; the session closes after its reply. */
@@ -57,6 +75,7 @@ struct smtp_session_info {
 	char		*helo;		/* HELO/EHLO argument, NULL before it */
 	bool		 esmtp;		/* EHLO rather than HELO */
 	char		*tls;		/* "TLSv1.3 TLS_AES_256_GCM_SHA384" or NULL */
+	const char	*user;		/* authenticated with AUTH, or NULL */
 };
 
 /* A backend. A reply is one line without CRLF, a 4xx/5xx code and an
@@ -66,7 +85,9 @@ struct smtp_session_info {
 struct smtp_server_ops {
 	/* MAIL passed the engine's checks; a transaction starts on NULL. */
 	const char *(*on_mail)(struct smtp_session *, const struct smtp_cmd *);
-	/* RCPT passed the engine's checks (transaction, limits). */
+	/* RCPT passed the engine's checks (transaction, limits). May return
+	 * smtp_reply_later: the backend then answers with smtp_session_reply()
+	 * (a 2xx accepts the recipient) and nothing is read meanwhile. */
 	const char *(*on_rcpt)(struct smtp_session *, const struct smtp_cmd *);
 	/* DATA or the first BDAT with at least one recipient accepted. */
 	const char *(*on_data_begin)(struct smtp_session *);
@@ -104,8 +125,15 @@ struct smtp_session *smtp_session_new(struct event_base *, evutil_socket_t fd,
 void	*smtp_session_udata(const struct smtp_session *);
 const struct smtp_session_info *smtp_session_info(const struct smtp_session *);
 
-/* The backend's answer to on_data_end: one reply line without CRLF. The
- * session may be freed (on_close) before this returns. */
+/* The listener's cfg->auth_arg (smtp_server_auth.c). */
+void	*smtp_session_auth_arg(const struct smtp_session *);
+
+/* on_rcpt's "the answer comes later" (a recipient looked up elsewhere). */
+extern const char smtp_reply_later[];
+
+/* The backend's answer to on_data_end, or to an on_rcpt that returned
+ * smtp_reply_later: one reply line without CRLF. The session may be freed
+ * (on_close) before this returns. */
 void	 smtp_session_reply(struct smtp_session *, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 

@@ -57,10 +57,11 @@ ehlo_reply(struct smtp_session *s)
 	    "250-ENHANCEDSTATUSCODES\r\n"
 	    "250-CHUNKING\r\n"
 	    "250-DSN\r\n"
-	    "%s"
+	    "%s%s"
 	    "250 HELP",
 	    s->cfg->hostname, s->cfg->limits->max_message_size,
-	    s->cfg->tls != NULL && s->info.tls == NULL ? "250-STARTTLS\r\n" : "");
+	    s->cfg->tls != NULL && s->info.tls == NULL ? "250-STARTTLS\r\n" : "",
+	    smtp__auth_ehlo(s));
 	smtp__reply(s, buf);
 }
 
@@ -96,6 +97,8 @@ cmd_mail(struct smtp_session *s, const struct smtp_cmd *cmd)
 		why = "530 5.7.0 Must issue a STARTTLS command first";
 	else if (s->tx != NULL)
 		why = "503 5.5.1 Error: nested MAIL command";
+	else if ((why = smtp__auth_mail_refusal(s)) != NULL)
+		;
 	else if (cmd->size_given && cmd->size > lim->max_message_size)
 		why = "552 5.3.4 Message size exceeds fixed limit";
 	else if (cmd->body == SMTP_BODY_BINARYMIME)
@@ -119,6 +122,20 @@ cmd_mail(struct smtp_session *s, const struct smtp_cmd *cmd)
 		smtp__reply(s, "250 2.1.0 Ok");
 }
 
+/* The backend looks the recipient up: nothing is read until it answers
+ * (smtp_session_reply), and the wait does not count as the client's. */
+static void
+rcpt_wait(struct smtp_session *s, const struct smtp_cmd *cmd)
+{
+	char what[256];
+
+	smtp_printable(cmd->path.mailbox, what, sizeof(what));
+	s->wait_rcpt = strdup(what);
+	s->rcpt_later = true;
+	s->phase = SMTP_PH_BACKEND;
+	smtp__set_timeout(s, 0);
+}
+
 static void
 cmd_rcpt(struct smtp_session *s, const struct smtp_cmd *cmd)
 {
@@ -140,6 +157,10 @@ cmd_rcpt(struct smtp_session *s, const struct smtp_cmd *cmd)
 		why = "553 5.6.7 Non-ASCII recipient requires SMTPUTF8";
 	else
 		why = s->ops->on_rcpt(s, cmd);
+	if (why == smtp_reply_later) {
+		rcpt_wait(s, cmd);
+		return;
+	}
 	if (why != NULL) {
 		tx->nrcpt_refused++;
 		smtp__refuse(s, "rcpt", &cmd->path.mailbox, why, true);
@@ -244,7 +265,7 @@ static void
 cmd_help(struct smtp_session *s, const struct smtp_cmd *cmd)
 {
 	smtp__reply(s, "214 2.0.0 Commands: HELO EHLO MAIL RCPT DATA BDAT RSET NOOP"
-	    " QUIT VRFY HELP STARTTLS");
+	    " QUIT VRFY HELP STARTTLS AUTH");
 }
 
 static void
@@ -259,14 +280,9 @@ cmd_starttls(struct smtp_session *s, const struct smtp_cmd *cmd)
 		return;
 	}
 	smtp__tx_reset(s);
+	smtp__auth_forget(s);
 	smtp__reply(s, "220 2.0.0 Ready to start TLS");
 	s->phase = SMTP_PH_TLS_WAIT;	/* the handshake starts once it is written */
-}
-
-static void
-cmd_auth(struct smtp_session *s, const struct smtp_cmd *cmd)
-{
-	smtp__refuse(s, "cmd", NULL, "502 5.5.1 AUTH not available", true);
 }
 
 static const cmd_handler handlers[] = {
@@ -276,7 +292,7 @@ static const cmd_handler handlers[] = {
 	[SMTP_CMD_RSET] = cmd_rset,	[SMTP_CMD_NOOP] = cmd_noop,
 	[SMTP_CMD_QUIT] = cmd_quit,	[SMTP_CMD_VRFY] = cmd_vrfy,
 	[SMTP_CMD_EXPN] = cmd_expn,	[SMTP_CMD_HELP] = cmd_help,
-	[SMTP_CMD_STARTTLS] = cmd_starttls, [SMTP_CMD_AUTH] = cmd_auth,
+	[SMTP_CMD_STARTTLS] = cmd_starttls, [SMTP_CMD_AUTH] = smtp__auth,
 };
 
 static void
@@ -370,10 +386,12 @@ command(struct smtp_session *s, const uint8_t *line, size_t len, bool pending)
 		handlers[cmd.type](s, &cmd);
 }
 
+/* Also ends an AUTH exchange: its response is refused with the line. */
 static void
 line_too_long(struct smtp_session *s)
 {
 	s->ncommands++;
+	s->auth_step = SMTP_AUTH_IDLE;
 	smtp__refuse(s, "cmd", NULL, "500 5.5.2 Line too long", true);
 }
 
@@ -412,7 +430,10 @@ smtp__read_command(struct smtp_session *s)
 		smtp__close(s, "421 4.3.0 Local error in processing, closing connection");
 		return false;
 	}
-	command(s, line, (size_t)eol.pos, avail > total);
+	if (s->auth_step != SMTP_AUTH_IDLE)
+		smtp__auth_line(s, line, (size_t)eol.pos);
+	else
+		command(s, line, (size_t)eol.pos, avail > total);
 	evbuffer_drain(in, total);
 	return true;
 }

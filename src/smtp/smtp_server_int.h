@@ -13,10 +13,19 @@ enum smtp_phase {
 	SMTP_PH_CMD,		/* reading command lines */
 	SMTP_PH_DATA,		/* DATA content up to <CRLF>.<CRLF> */
 	SMTP_PH_BDAT,		/* the bytes of one BDAT chunk */
-	SMTP_PH_BACKEND,	/* on_data_end called, its reply not yet given */
+	SMTP_PH_BACKEND,	/* on_data_end called (or on_rcpt answers later),
+				 * its reply not yet given */
 	SMTP_PH_TLS_WAIT,	/* "220 Ready to start TLS" being written */
 	SMTP_PH_TLS,		/* TLS handshake */
 	SMTP_PH_CLOSING,	/* last reply being written, then free */
+};
+
+/* An AUTH exchange in progress (smtp_server_auth.c). */
+enum smtp_auth_step {
+	SMTP_AUTH_IDLE,		/* no exchange: lines are commands */
+	SMTP_AUTH_PLAIN_WAIT,	/* "334 " sent: the PLAIN response comes */
+	SMTP_AUTH_LOGIN_USER,	/* "334 VXNlcm5hbWU6" sent */
+	SMTP_AUTH_LOGIN_PASS,	/* "334 UGFzc3dvcmQ6" sent */
 };
 
 /* A mail transaction, from an accepted MAIL to its end. */
@@ -42,11 +51,16 @@ struct smtp_session {
 	uint64_t	 chunk_size;	/* of the current BDAT */
 	uint64_t	 chunk_left;	/* its bytes still to read */
 	const char	*close_reply;	/* to send once the backend has answered */
+	char		*wait_rcpt;	/* printable, for the log (NULL when out of memory) */
 	struct event	*timer;		/* banner delay, tarpit; NULL until needed */
 	uint32_t	 ncommands, nerrors, nmessages;
 	uint32_t	 nrefused;	/* error replies: the tarpit's n */
 	uint32_t	 nidle;		/* RSET, NOOP, HELP, VRFY */
 	uint32_t	 nidle_each[SMTP_IDLE_KINDS];	/* each of them, in that order */
+	char		 user[SMTP_AUTH_USER_MAX + 1];	/* info.user points here */
+	char		 auth_login[SMTP_AUTH_USER_MAX + 1];	/* LOGIN's user name */
+	size_t		 auth_login_len;
+	uint8_t		 auth_step;	/* enum smtp_auth_step */
 	uint8_t		 phase;		/* enum smtp_phase */
 	bool		 chunk_last;
 	bool		 chunk_discard;	/* BDAT refused: its bytes are dropped */
@@ -58,6 +72,7 @@ struct smtp_session {
 	bool		 gone;		/* connection unusable: free when allowed */
 	bool		 greeting;	/* the banner waits: any input is refused */
 	bool		 held;		/* a tarpitted reply waits: read nothing */
+	bool		 rcpt_later;	/* SMTP_PH_BACKEND waits for an on_rcpt answer */
 };
 
 /* smtp_server.c */
@@ -82,6 +97,17 @@ bool	smtp__read_command(struct smtp_session *);
 void	smtp__tx_reset(struct smtp_session *);
 void	smtp__tx_free(struct smtp_session *);
 void	smtp__greet(struct smtp_session *);
+
+/* smtp_server_auth.c */
+void	smtp__auth(struct smtp_session *, const struct smtp_cmd *);
+/* A line of the exchange (not a command) while auth_step is not idle. */
+void	smtp__auth_line(struct smtp_session *, const uint8_t *line, size_t len);
+/* The EHLO line "AUTH PLAIN LOGIN" when offered now, else "". */
+const char *smtp__auth_ehlo(const struct smtp_session *);
+/* The reply refusing MAIL under SMTP_AUTH_REQUIRED, or NULL. */
+const char *smtp__auth_mail_refusal(const struct smtp_session *);
+/* Forgets the exchange and the authentication (STARTTLS, RFC 3207 4.2). */
+void	smtp__auth_forget(struct smtp_session *);
 
 /* smtp_server_data.c */
 void	smtp__data_begin(struct smtp_session *, bool dot_mode);

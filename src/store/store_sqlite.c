@@ -1,5 +1,6 @@
 /* The SQLite backend of the store: one database file in WAL mode shared by
- * smtpd and queued (writers) and the mailgate command (reader). The insert
+ * smtpd and queued (writers) and the mailgate command (reader); the message
+ * log, delivery events and per-minute connection counts. The insert
  * statements stay prepared for the life of the connection; searches build
  * their WHERE clause from the filters given so that indexes apply. */
 #include <errno.h>
@@ -17,10 +18,11 @@
 #include "core/log.h"
 #include "store/store.h"
 
-#define SQL_SCHEMA_VERSION	2
+#define SQL_SCHEMA_VERSION	3
 #define SQL_BUSY_MS		5000
 #define SQL_DEFAULT_LIMIT	100u
 #define SQL_LIKE_MAX		1024	/* bytes of a search substring */
+#define SQL_CONN_LIMIT_MAX	1000000u
 
 struct store_sqlite {
 	struct store	 base;		/* first: the interface sees this */
@@ -29,6 +31,8 @@ struct store_sqlite {
 	sqlite3_stmt	*ins_message;
 	sqlite3_stmt	*ins_delivery;
 	sqlite3_stmt	*sel_deliveries;
+	sqlite3_stmt	*add_conn;
+	sqlite3_stmt	*del_conn;
 };
 
 static const char sql_schema[] =
@@ -43,7 +47,10 @@ static const char sql_schema[] =
 	" id INTEGER PRIMARY KEY, qid TEXT NOT NULL, time INTEGER NOT NULL,"
 	" rcpt TEXT, remote TEXT, status TEXT, reply TEXT);"
 	"CREATE INDEX IF NOT EXISTS deliveries_qid ON deliveries(qid);"
-	"CREATE INDEX IF NOT EXISTS deliveries_rcpt ON deliveries(rcpt);";
+	"CREATE INDEX IF NOT EXISTS deliveries_rcpt ON deliveries(rcpt);"
+	"CREATE TABLE IF NOT EXISTS connections ("
+	" minute INTEGER NOT NULL, ip TEXT NOT NULL, event TEXT NOT NULL,"
+	" count INTEGER NOT NULL, PRIMARY KEY (minute, ip, event)) WITHOUT ROWID;";
 
 static const char sql_ins_message[] =
 	"INSERT OR REPLACE INTO messages (qid, time, direction, client_ip, helo, tls,"
@@ -55,6 +62,10 @@ static const char sql_ins_delivery[] =
 static const char sql_sel_deliveries[] =
 	"SELECT time, rcpt, remote, status, reply FROM deliveries"
 	" WHERE qid = ? ORDER BY time, id";
+static const char sql_add_conn[] =
+	"INSERT INTO connections (minute, ip, event, count) VALUES (?, ?, ?, ?)"
+	" ON CONFLICT (minute, ip, event) DO UPDATE SET count = count + excluded.count";
+static const char sql_del_conn[] = "DELETE FROM connections WHERE minute < ?";
 static const char sql_sel_messages[] =
 	"SELECT qid, time, direction, client_ip, helo, tls, mail_from, rcpts, size,"
 	" verdict, score, action, symbols FROM messages";
@@ -77,6 +88,8 @@ sqlite_close(struct store *st)
 	sqlite3_finalize(s->ins_message);
 	sqlite3_finalize(s->ins_delivery);
 	sqlite3_finalize(s->sel_deliveries);
+	sqlite3_finalize(s->add_conn);
+	sqlite3_finalize(s->del_conn);
 	if (sqlite3_close(s->db) != SQLITE_OK)
 		log_err("store sqlite close file=%s error=\"%s\"", s->path, sqlite3_errmsg(s->db));
 	free(s->path);
@@ -101,7 +114,8 @@ schema_version(struct store_sqlite *s, int *version)
 }
 
 /* Brings an older database to SQL_SCHEMA_VERSION, inside the caller's
- * transaction. Version 2 added messages.symbols. */
+ * transaction, after sql_schema created the missing tables. Version 2
+ * added messages.symbols, version 3 the connections table. */
 static int
 schema_migrate(struct store_sqlite *s)
 {
@@ -111,6 +125,9 @@ schema_migrate(struct store_sqlite *s)
 		return -1;
 	if (version == 1 && sqlite3_exec(s->db, "ALTER TABLE messages ADD COLUMN symbols TEXT;"
 	    "UPDATE schema_version SET version = 2", NULL, NULL, NULL) != SQLITE_OK)
+		return -1;
+	if (version <= 2 && sqlite3_exec(s->db, "UPDATE schema_version SET version = 3",
+	    NULL, NULL, NULL) != SQLITE_OK)
 		return -1;
 	return 0;
 }
@@ -126,7 +143,7 @@ schema_setup(struct store_sqlite *s, bool readonly, char *err, size_t errlen)
 	    sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK))
 		goto sqlerr;
 	if (!readonly && (sqlite3_exec(s->db, sql_schema, NULL, NULL, NULL) != SQLITE_OK ||
-	    sqlite3_exec(s->db, "INSERT INTO schema_version SELECT 2 WHERE NOT EXISTS"
+	    sqlite3_exec(s->db, "INSERT INTO schema_version SELECT 3 WHERE NOT EXISTS"
 	    " (SELECT 1 FROM schema_version)", NULL, NULL, NULL) != SQLITE_OK ||
 	    schema_migrate(s) < 0 ||
 	    sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)) {
@@ -160,7 +177,11 @@ prepare_statements(struct store_sqlite *s, bool readonly, char *err, size_t errl
 	if (sqlite3_prepare_v3(s->db, sql_ins_message, -1, SQLITE_PREPARE_PERSISTENT,
 	    &s->ins_message, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v3(s->db, sql_ins_delivery, -1, SQLITE_PREPARE_PERSISTENT,
-	    &s->ins_delivery, NULL) != SQLITE_OK)
+	    &s->ins_delivery, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v3(s->db, sql_add_conn, -1, SQLITE_PREPARE_PERSISTENT,
+	    &s->add_conn, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v3(s->db, sql_del_conn, -1, SQLITE_PREPARE_PERSISTENT,
+	    &s->del_conn, NULL) != SQLITE_OK)
 		goto fail;
 	return 0;
 fail:
@@ -288,24 +309,29 @@ like_pattern(const char *needle, struct mg_buf *b)
 }
 
 /* The search query text for the filters present in q. */
+/* Appends one condition of a WHERE clause when present (after rc == 0);
+ * *sep is " WHERE " first, then " AND ". Returns the new rc. */
+static int
+where(struct mg_buf *sql, const char **sep, bool present, const char *text, int rc)
+{
+	if (rc != 0 || !present)
+		return rc;
+	rc = mg_buf_appendf(sql, "%s%s", *sep, text);
+	*sep = " AND ";
+	return rc;
+}
+
 static int
 search_sql(const struct store_query *q, struct mg_buf *sql)
 {
 	const char *sep = " WHERE ";
 	int rc = mg_buf_append(sql, sql_sel_messages, sizeof(sql_sel_messages) - 1);
 
-#define COND(present, text) do {						\
-	if (rc == 0 && (present)) {						\
-		rc = mg_buf_appendf(sql, "%s%s", sep, text);			\
-		sep = " AND ";							\
-	}									\
-} while (0)
-	COND(q->from, "mail_from LIKE :from ESCAPE '\\'");
-	COND(q->to, "rcpts LIKE :to ESCAPE '\\'");
-	COND(q->since, "time >= :since");
-	COND(q->until, "time <= :until");
-	COND(q->qid, "qid = :qid");
-#undef COND
+	rc = where(sql, &sep, q->from, "mail_from LIKE :from ESCAPE '\\'", rc);
+	rc = where(sql, &sep, q->to, "rcpts LIKE :to ESCAPE '\\'", rc);
+	rc = where(sql, &sep, q->since, "time >= :since", rc);
+	rc = where(sql, &sep, q->until, "time <= :until", rc);
+	rc = where(sql, &sep, q->qid, "qid = :qid", rc);
 	if (rc == 0)
 		rc = mg_buf_appendf(sql, " ORDER BY time DESC, qid DESC LIMIT %u",
 		    q->limit ? q->limit : SQL_DEFAULT_LIMIT);
@@ -446,6 +472,126 @@ out:
 	return rc;
 }
 
+/* Adds the rows to the stored counts in one transaction: each flush of
+ * smtpd costs one commit whatever its size. */
+static int
+sqlite_conn_add(struct store *stp, const struct store_conn_count *rows, size_t n)
+{
+	struct store_sqlite *s = (struct store_sqlite *)stp;
+	sqlite3_stmt *q = s->add_conn;
+	int rc = 0, b;
+
+	if (q == NULL)
+		return -MG_EINVAL;
+	if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return sql_fail(s, "connections begin");
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		b = sqlite3_bind_int64(q, 1, (sqlite3_int64)rows[i].minute);
+		b = b ? b : sqlite3_bind_text(q, 2, rows[i].ip, -1, SQLITE_STATIC);
+		b = b ? b : sqlite3_bind_text(q, 3, rows[i].event, -1, SQLITE_STATIC);
+		b = b ? b : sqlite3_bind_int64(q, 4, (sqlite3_int64)rows[i].count);
+		rc = run_insert(s, q, b, "connections add");
+	}
+	if (rc == 0 && sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		rc = sql_fail(s, "connections commit");
+	if (rc != 0)
+		(void)sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	return rc;
+}
+
+static int
+sqlite_conn_expire(struct store *stp, time_t before, uint64_t *deleted)
+{
+	struct store_sqlite *s = (struct store_sqlite *)stp;
+	sqlite3_stmt *q = s->del_conn;
+	int rc;
+
+	*deleted = 0;
+	if (q == NULL)
+		return -MG_EINVAL;
+	rc = run_insert(s, q, sqlite3_bind_int64(q, 1, (sqlite3_int64)before),
+	    "connections expire");
+	if (rc == 0)
+		*deleted = (uint64_t)sqlite3_changes(s->db);
+	return rc;
+}
+
+/* The grouped query text for q; the bounds are bound by name. */
+static int
+conn_sql(const struct store_conn_query *q, struct mg_buf *sql)
+{
+	static const char *const key[] = {
+		[STORE_CONN_BY_MINUTE] = "minute",
+		[STORE_CONN_BY_HOUR] = "minute / 3600 * 3600",
+		[STORE_CONN_BY_DAY] = "minute / 86400 * 86400",
+		[STORE_CONN_BY_IP] = "ip",
+		[STORE_CONN_BY_EVENT] = "event",
+	};
+	bool by_time = q->by <= STORE_CONN_BY_DAY;
+	const char *sep = " WHERE ";
+	int rc = mg_buf_appendf(sql, "%sSELECT %s AS k, sum(count) AS n FROM connections",
+	    by_time ? "SELECT k, n FROM (" : "", key[q->by]);
+
+	rc = where(sql, &sep, q->since, "minute >= :since", rc);
+	rc = where(sql, &sep, q->until, "minute <= :until", rc);
+	rc = where(sql, &sep, q->ip, "ip = :ip", rc);
+	rc = where(sql, &sep, q->event, "event = :event", rc);
+	if (rc == 0)
+		rc = mg_buf_appendf(sql, " GROUP BY k ORDER BY %s LIMIT %u%s",
+		    by_time ? "k DESC" : "n DESC, k", q->limit ? q->limit : SQL_DEFAULT_LIMIT,
+		    by_time ? ") ORDER BY k" : "");
+	return rc == 0 ? mg_buf_cstr(sql) : rc;
+}
+
+static int
+conn_bind(sqlite3_stmt *st, const struct store_conn_query *q)
+{
+	if (bind_named_int(st, ":since", (sqlite3_int64)(q->since - q->since % 60)) != SQLITE_OK ||
+	    bind_named_int(st, ":until", (sqlite3_int64)q->until) != SQLITE_OK ||
+	    (q->ip && bind_named_text(st, ":ip", q->ip) != SQLITE_OK) ||
+	    (q->event && bind_named_text(st, ":event", q->event) != SQLITE_OK))
+		return -MG_EIO;
+	return 0;
+}
+
+static int
+sqlite_conn_query(struct store *stp, const struct store_conn_query *q, store_conn_fn fn,
+    void *arg)
+{
+	struct store_sqlite *s = (struct store_sqlite *)stp;
+	bool by_time = q->by <= STORE_CONN_BY_DAY;
+	struct store_conn_group g;
+	struct mg_buf sql;
+	sqlite3_stmt *st = NULL;
+	int rc, step;
+
+	if ((unsigned)q->by > STORE_CONN_BY_EVENT || q->limit > SQL_CONN_LIMIT_MAX)
+		return -MG_EINVAL;
+	mg_buf_init(&sql, 4096);
+	if ((rc = conn_sql(q, &sql)) < 0)
+		goto out;
+	if (sqlite3_prepare_v2(s->db, (const char *)sql.data, -1, &st, NULL) != SQLITE_OK) {
+		rc = sql_fail(s, "connections prepare");
+		goto out;
+	}
+	if (conn_bind(st, q) < 0) {
+		rc = sql_fail(s, "connections bind");
+		goto out;
+	}
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		g.time = by_time ? (time_t)sqlite3_column_int64(st, 0) : 0;
+		g.key = by_time ? NULL : col_text(st, 0);
+		g.count = (uint64_t)sqlite3_column_int64(st, 1);
+		if ((rc = fn(&g, arg)) != 0)
+			goto out;
+	}
+	rc = step == SQLITE_DONE ? 0 : sql_fail(s, "connections query");
+out:
+	sqlite3_finalize(st);
+	mg_buf_release(&sql);
+	return rc;
+}
+
 const struct store_ops store_sqlite_ops = {
 	.name = "sqlite",
 	.open = sqlite_open,
@@ -454,4 +600,7 @@ const struct store_ops store_sqlite_ops = {
 	.log_delivery = sqlite_log_delivery,
 	.search = sqlite_search,
 	.deliveries = sqlite_deliveries,
+	.conn_add = sqlite_conn_add,
+	.conn_expire = sqlite_conn_expire,
+	.conn_query = sqlite_conn_query,
 };

@@ -20,8 +20,9 @@ SCREEN = """guard = {{ {more}
 screen = {{
   dnsbl = ( {{ zone = "bl.test"; weight = 3; codes = [ "127.0.0.2" ]; }},
             {{ zone = "small.test"; weight = 1; }},
-            {{ zone = "coded.test"; weight = 5; codes = [ "127.0.0.10" ]; }} );
-  threshold = 3; rdns = "{rdns}"; timeout = 2.0; }};
+            {{ zone = "coded.test"; weight = 5; codes = [ "127.0.0.10" ]; }},
+            {{ zone = "wl.test"; weight = -5; }} );
+  threshold = 3; allow_threshold = -5; rdns = "{rdns}"; timeout = 2.0; }};
 }};
 resolver = {{ upstream = "127.0.0.1@{port}"; timeout = 2; }};
 """
@@ -54,6 +55,7 @@ def start_dns(extra=None):
     records = {("1.0.0.127.bl.test.", "A"): ["127.0.0.2"],
                ("2.0.0.127.small.test.", "A"): ["127.0.0.2"],
                ("2.0.0.127.coded.test.", "A"): ["127.0.0.2"],	# not a listed code
+               ("4.0.0.127.wl.test.", "A"): ["127.0.0.2"],	# DNSWL
                ("1.0.0.127.in-addr.arpa.", "PTR"): ["mail.client.test."],
                ("mail.client.test.", "A"): ["127.0.0.1"]}
     records.update(extra or {})
@@ -86,6 +88,26 @@ def test_dnsbl_weight_refuses_at_connect(gateway_factory, sink):
         assert "smtpd screen ip=127.0.0.2 listed=0x2 " in log
         gw.stop()
         assert counters(gw.log())["dnsbl"] == 2
+    finally:
+        dns.stop()
+
+
+def test_dnswl_skips_greylisting(gateway_factory, sink):
+    """A client whose DNSWL weight reaches allow_threshold is not greylisted;
+    an unlisted neighbour is."""
+    dns = start_dns()
+    try:
+        gw = start(gateway_factory, sink, dns,
+                   more="greylisting = { enabled = true; delay = 300; };")
+        m = deliver(gw, "127.0.0.4")
+        mg.wait_until(lambda: messages_with(sink, m.encode()), 30, "the DNSWL client's message")
+        try:
+            deliver(gw, "127.0.0.5")
+            raise AssertionError("unlisted client was not greylisted")
+        except smtplib.SMTPRecipientsRefused as e:
+            code, text = e.recipients["bob@example.test"]
+            assert code == 451 and b"Greylisted" in text, e.recipients
+        assert "ip=127.0.0.4 listed=0x8 rdns=unknown dnswl=yes" in gw.log()
     finally:
         dns.stop()
 

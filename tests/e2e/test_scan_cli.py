@@ -212,7 +212,7 @@ def test_corpus_vectors(tmp_path):
     res = [json.loads(l) for l in run("scan", "--json", "-j", "2", str(tmp_path)).stdout.splitlines()]
     assert len(res) == len(files)
     assert [r for r in res if "error" in r] == []
-    assert all(r["category"] in ("clean", "spam", "bulk", "phishing", "malware", "bec", "policy")
+    assert all(r["category"] in ("clean", "spam", "bulk", "phishing", "malware", "bec", "policy", "dangerous")
                for r in res)
     for path in files[:40]:
         json.loads(run("parse", path).stdout)

@@ -30,8 +30,8 @@ test_defaults_off(void **state)
 	assert_int_equal(c->guard.greylist.delay, 300);
 	assert_int_equal(c->guard.greylist.retry_window, 86400);
 	assert_int_equal(c->guard.greylist.auto_allow, 36 * 86400);
-	assert_int_equal(c->guard.nrcpt_static, 0);
-	assert_int_equal(c->guard.max_unknown, 0);
+	assert_int_equal(c->guard.recipients.nlisted, 0);
+	assert_int_equal(c->guard.recipients.max_unknown, 0);
 	conf_free(c);
 }
 
@@ -69,9 +69,9 @@ test_full(void **state)
 	assert_int_equal(c->guard.greylist.delay, 2);
 	assert_int_equal(c->guard.greylist.auto_allow, 0);
 	check_str("domain", c->guard.greylist.domains[0], "example.test");
-	assert_int_equal(c->guard.nrcpt_static, 2);
-	check_str("static", c->guard.rcpt_static[0], "bob@example.test");
-	assert_int_equal(c->guard.max_unknown, 3);
+	assert_int_equal(c->guard.recipients.nlisted, 2);
+	check_str("static", c->guard.recipients.listed[0], "bob@example.test");
+	assert_int_equal(c->guard.recipients.max_unknown, 3);
 	conf_free(c);
 	check_failures();
 }

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "guard/guard.h"
+#include "guard/verify.h"
 #include "test_util.h"
 #include "guard_fixture.h"
 
@@ -72,18 +73,18 @@ test_rcpt_static(void **state)
 	struct conf_guard c;
 
 	conf_guard_defaults(&c);
-	c.rcpt_static = list;
-	c.nrcpt_static = 3;
+	c.recipients.listed = list;
+	c.recipients.nlisted = 3;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char got[16], want[16];
-		int rc = guard_rcpt_static(&c, cases[i].addr, strlen(cases[i].addr));
+		int rc = verify_static(&c.recipients, cases[i].addr, strlen(cases[i].addr));
 
 		snprintf(got, sizeof(got), "%d", rc);
 		snprintf(want, sizeof(want), "%d", cases[i].want);
 		check_str(cases[i].addr, got, want);
 	}
-	c.nrcpt_static = 0;
-	assert_int_equal(guard_rcpt_static(&c, "bob@example.test", 16), -1);
+	c.recipients.nlisted = 0;
+	assert_int_equal(verify_static(&c.recipients, "bob@example.test", 16), -1);
 	check_failures();
 }
 
@@ -106,34 +107,29 @@ test_door_rcpt(void **state)
 	char reply[GUARD_REPLY_MAX];
 
 	conf_guard_defaults(&c);
-	c.rcpt_static = list;
-	c.nrcpt_static = 1;
-	c.max_unknown = 2;
+	c.recipients.max_unknown = 2;
 	c.greylist.enabled = true;
 	c.greylist.delay = 5;
 	client(&a, &c, "198.51.100.7");
 	client(&b, &c, "198.51.100.8");		/* same /24 */
-	assert_int_equal(guard_rcpt(g, &c, &a, true, "s@x.test", "eve@example.test", reply,
-	    sizeof(reply)), GUARD_UNKNOWN_RCPT);
+	assert_int_equal(guard_rcpt_unknown(&c, &a, reply, sizeof(reply)), GUARD_UNKNOWN_RCPT);
 	check_str("unknown", reply, "550 5.1.1 User unknown");
-	assert_int_equal(guard_rcpt(g, &c, &a, true, "s@x.test", "joe@example.test", reply,
-	    sizeof(reply)), GUARD_UNKNOWN_RCPT);
-	assert_int_equal(guard_rcpt(g, &c, &a, true, "s@x.test", "max@example.test", reply,
-	    sizeof(reply)), GUARD_UNKNOWN_LIMIT);
+	assert_int_equal(guard_rcpt_unknown(&c, &a, reply, sizeof(reply)), GUARD_UNKNOWN_RCPT);
+	assert_int_equal(guard_rcpt_unknown(&c, &a, reply, sizeof(reply)), GUARD_UNKNOWN_LIMIT);
 	check_str("limit", reply, "421 4.7.0 Too many unknown recipients, closing connection");
 	/* known recipient: greylisted, by /24 across clients */
-	assert_int_equal(guard_rcpt(g, &c, &b, true, "S@X.test", "bob@example.test", reply,
+	assert_int_equal(guard_rcpt_accept(g, &c, &b, true, "S@X.test", "bob@example.test", reply,
 	    sizeof(reply)), GUARD_GREYLISTED);
 	check_str("grey", reply, "451 4.7.1 Greylisted, please try again in 5 seconds");
-	assert_int_equal(guard_rcpt(g, &c, &b, false, "s@x.test", "bob@example.test", reply,
+	assert_int_equal(guard_rcpt_accept(g, &c, &b, false, "s@x.test", "bob@example.test", reply,
 	    sizeof(reply)), GUARD_PASS);		/* exempt listener or client */
 	now_ms += 5000;
-	assert_int_equal(guard_rcpt(g, &c, &a, true, "s@x.test", "bob@example.test", reply,
+	assert_int_equal(guard_rcpt_accept(g, &c, &a, true, "s@x.test", "bob@example.test", reply,
 	    sizeof(reply)), GUARD_PASS);
 	/* greylisting limited to other domains */
 	c.greylist.domains = list;		/* "bob@example.test" is no domain */
 	c.greylist.ndomains = 1;
-	assert_int_equal(guard_rcpt(g, &c, &b, true, "new@x.test", "bob@example.test", reply,
+	assert_int_equal(guard_rcpt_accept(g, &c, &b, true, "new@x.test", "bob@example.test", reply,
 	    sizeof(reply)), GUARD_PASS);
 	guard_free(g);
 	check_failures();
@@ -159,10 +155,8 @@ test_door_mail(void **state)
 	check_str("sender", reply, "451 4.7.1 Message rate limit exceeded for this sender, "
 	    "try again in 30 seconds");
 	assert_int_equal(guard_mail(g, &c, &a, "", reply, sizeof(reply)), GUARD_PASS);
-	assert_int_equal(guard_rcpt(g, &c, &a, true, "", "r@y.test", reply, sizeof(reply)),
-	    GUARD_PASS);
-	assert_int_equal(guard_rcpt(g, &c, &a, true, "", "r@y.test", reply, sizeof(reply)),
-	    GUARD_RCPT_RATE_IP);
+	assert_int_equal(guard_rcpt(g, &c, &a, reply, sizeof(reply)), GUARD_PASS);
+	assert_int_equal(guard_rcpt(g, &c, &a, reply, sizeof(reply)), GUARD_RCPT_RATE_IP);
 	check_str("rcpt", reply, "451 4.7.1 Recipient rate limit exceeded for your address, "
 	    "try again in 10 seconds");
 	guard_free(g);

@@ -67,7 +67,7 @@ test_errors(void **state)
 		  "test.conf:5: guard.screen.dnsbl[0].zone: 'a..b' is not a domain name" },
 		{ CONF_BASE "guard = { screen = { dnsbl = ( { zone = \"a.b\"; },\n"
 		  " { zone = \"c.d\"; weight = 2000; } ); }; };\n",
-		  "test.conf:6: guard.screen.dnsbl[1].weight = 2000 is out of range [0, 1000]" },
+		  "test.conf:6: guard.screen.dnsbl[1].weight = 2000 is out of range [-1000, 1000]" },
 		{ CONF_BASE "guard = { screen = { dnsbl = ( { zone = \"a.b\"; ttl = 3; } ); }; };\n",
 		  "test.conf:5: unknown setting 'ttl' in guard.screen.dnsbl[0]" },
 		{ CONF_BASE "guard = { screen = { dnsbl = ( { zone = \"a.b\";\n"
@@ -152,6 +152,57 @@ test_verdict(void **state)
 	check_failures();
 }
 
+/* DNSWL zones (negative weights): they lower the sum that refuses, and at
+ * or below allow_threshold the client is allow-listed: not greylisted. */
+static void
+test_allow(void **state)
+{
+	struct conf_screen_zone zones[] = {
+		{ .zone = "bl.test", .weight = 3 }, { .zone = "wl.test", .weight = -5 },
+		{ .zone = "hi.wl.test", .weight = -10 },
+	};
+	struct conf_screen c = { .zones = zones, .nzones = 3, .threshold = 3,
+	    .allow_threshold = -5 };
+	static const struct { uint32_t listed; const char *want; bool allowed; } cases[] = {
+		{ 0, "pass", false },
+		{ 1, "554 5.7.1 Service unavailable; client [192.0.2.1] blocked using bl.test",
+		  false },
+		{ 3, "pass", false },		/* 3 - 5 = -2: neither blocked nor allowed */
+		{ 2, "pass", true },		/* -5 */
+		{ 6, "pass", true },		/* -15 */
+		{ 7, "pass", true },		/* 3 - 15 = -12 */
+	};
+	struct conf_guard gcf;
+	struct guard *g = guard_new(open_kv(), guard_clock);
+	struct guard_client gc = { .ip = "192.0.2.1", .net = "192.0.2.0/24" };
+	char reply[GUARD_REPLY_MAX];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct guard_screen r = { .listed = cases[i].listed };
+		enum guard_reason why = guard_screen_verdict(&c, &r, "192.0.2.1", reply,
+		    sizeof(reply));
+		char what[64];
+
+		snprintf(what, sizeof(what), "allow case %zu", i);
+		check_str(what, why == GUARD_PASS ? "pass" : reply, cases[i].want);
+		check_str(what, guard_screen_allowed(&c, &r) ? "allowed" : "-",
+		    cases[i].allowed ? "allowed" : "-");
+	}
+	c.allow_threshold = 0;		/* off */
+	check_str("off", guard_screen_allowed(&c, &(struct guard_screen){ .listed = 4 }) ?
+	    "allowed" : "-", "-");
+	conf_guard_defaults(&gcf);
+	gcf.greylist.enabled = true;
+	gc.dnswl = true;
+	assert_int_equal(guard_rcpt_accept(g, &gcf, &gc, true, "s@x.test", "r@example.test",
+	    reply, sizeof(reply)), GUARD_PASS);
+	gc.dnswl = false;
+	assert_int_equal(guard_rcpt_accept(g, &gcf, &gc, true, "s@x.test", "r@example.test",
+	    reply, sizeof(reply)), GUARD_GREYLISTED);
+	guard_free(g);
+	check_failures();
+}
+
 static void
 test_cache(void **state)
 {
@@ -192,6 +243,7 @@ main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_codes),
 		cmocka_unit_test(test_verdict),
+		cmocka_unit_test(test_allow),
 		cmocka_unit_test(test_cache),
 	};
 

@@ -350,6 +350,56 @@ test_nested(void **state)
 	check_failures();
 }
 
+/* Members' bytes are kept for the checks (nested archives too), each
+ * exactly as stored, within max_kept per message: what does not fit is
+ * listed without its bytes. */
+static void
+test_member_bytes(void **state)
+{
+	const struct file deep[] = {
+		{ "deep/evil.exe", samples[S_PE].data, samples[S_PE].len },
+	};
+	struct blob inner = build(ARCHIVE_FORMAT_ZIP, ARCHIVE_FILTER_NONE, NULL, NULL, deep, 1);
+	const struct file mid[] = {
+		{ "readme.txt", samples[S_TEXT].data, samples[S_TEXT].len },
+		{ "inner.zip", inner.data, inner.len },
+	};
+	struct blob tgz = build(ARCHIVE_FORMAT_TAR_USTAR, ARCHIVE_FILTER_GZIP, NULL, NULL, mid, 2);
+	const struct blob want[] = { tgz, { (uint8_t *)samples[S_TEXT].data, samples[S_TEXT].len },
+		inner, { (uint8_t *)samples[S_PE].data, samples[S_PE].len } };
+	const struct file top[] = { { "bundle.tar.gz", tgz.data, tgz.len } };
+	struct blob outer = build(ARCHIVE_FORMAT_ZIP, ARCHIVE_FILTER_NONE, NULL, NULL, top, 1);
+	struct attach_limits lim;
+	struct mg_arena *a = mg_arena_new(64 * 1024, 0);
+	const struct mime_attachment *att;
+
+	(void)state;
+	attach_limits_default(&lim);
+	att = analyze(a, "bundle.zip", "application/zip", outer, &lim);
+	assert_non_null(att);
+	assert_int_equal(att->nmembers, 4);
+	for (size_t i = 0; i < 4; i++) {
+		const struct attach_member *m = &att->members[i];
+
+		if (m->data == NULL || m->len != want[i].len ||
+		    memcmp(m->data, want[i].data, m->len) != 0)
+			fail_msg("%s: kept %zu bytes, want %zu", m->path, m->len, want[i].len);
+	}
+	/* room for readme.txt and evil.exe only (inner archives are kept after
+	 * their members) */
+	lim.max_kept = samples[S_TEXT].len + samples[S_PE].len;
+	att = analyze(a, "bundle.zip", "application/zip", outer, &lim);
+	assert_non_null(att);
+	assert_null(att->members[0].data);
+	assert_non_null(att->members[1].data);
+	assert_null(att->members[2].data);
+	assert_non_null(att->members[3].data);
+	mg_arena_free(a);
+	free(inner.data);
+	free(tgz.data);
+	free(outer.data);
+}
+
 /* Six zips in each other: listed down to max_depth, the deepest archive
  * reached is flagged and not opened. */
 static void
@@ -454,6 +504,7 @@ main(void)
 		cmocka_unit_test(test_single_stream),
 		cmocka_unit_test(test_member_tricks),
 		cmocka_unit_test(test_nested),
+		cmocka_unit_test(test_member_bytes),
 		cmocka_unit_test(test_depth_limit),
 		cmocka_unit_test(test_encrypted),
 		cmocka_unit_test(test_seed_kinds),

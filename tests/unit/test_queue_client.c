@@ -462,6 +462,60 @@ test_session_failures(void **state)
 	}
 }
 
+/* Probe mode (recipient call-out): MAIL and RCPTs, then RSET instead of
+ * DATA, every recipient with the reply to its RCPT, pipelined or not; a
+ * refused MAIL is marked. */
+static void
+test_probe_mode(void **state)
+{
+	static const struct {
+		const char *name;
+		struct script s;
+		const char *from;
+		const char *rcpts[4];
+		const char *outcomes;
+		bool mail_refused;
+		const char *transcript;
+	} cases[] = {
+		{ "one at a time",
+		  { "220 mx\r\n", "250-mx.test\r\n250 SIZE 100\r\n", NULL, "354 go\r\n", "250 ok\r\n" },
+		  "", { "ok@d.test", "bad@d.test", "tmp@d.test" }, "OPT", false,
+		  "EHLO gw.test\nMAIL FROM:<>\nRCPT TO:<ok@d.test>\nRCPT TO:<bad@d.test>\n"
+		  "RCPT TO:<tmp@d.test>\nRSET\nQUIT\n" },
+		{ "pipelined, chunking offered",
+		  { "220 mx\r\n", "250-mx.test\r\n250-PIPELINING\r\n250 CHUNKING\r\n", NULL,
+		    "354 go\r\n", "250 ok\r\n" },
+		  "p@gw.test", { "ok@d.test", "bad@d.test" }, "OP", false,
+		  "EHLO gw.test\nMAIL FROM:<p@gw.test>\nRCPT TO:<ok@d.test>\nRCPT TO:<bad@d.test>\n"
+		  "RSET\nQUIT\n" },
+		{ "MAIL refused",
+		  { "220 mx\r\n", "250 mx.test\r\n", NULL, "354 go\r\n", "250 ok\r\n" },
+		  "mailfail@gw.test", { "ok@d.test" }, "P", true,
+		  "EHLO gw.test\nMAIL FROM:<mailfail@gw.test>\nQUIT\n" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct run r = { 0 };
+		struct smtp_tx *tx = tx_new(cases[i].from, cases[i].rcpts, "H: v\r\n", "x\r\n");
+
+		tx->probe = true;
+		r.tx[0] = tx;
+		r.ntx = 1;
+		run_script(&r, &cases[i].s, CONF_TLS_NONE);
+		check_outcomes(tx, cases[i].outcomes, cases[i].name);
+		check_transcript(&r, cases[i].transcript, cases[i].name);
+		if (tx->mail_refused != cases[i].mail_refused)
+			fail_msg("%s: got mail_refused %d, want %d", cases[i].name,
+			    tx->mail_refused, cases[i].mail_refused);
+		if (!cases[i].mail_refused && (strcmp(tx->rcpts[0].reply, "250 2.1.5 ok") != 0 ||
+		    !tx->rcpts[0].remote))
+			fail_msg("%s: got first reply \"%s\", want \"250 2.1.5 ok\" (remote)",
+			    cases[i].name, tx->rcpts[0].reply);
+		assert_int_equal(r.srv.body_len, 0);
+		tx_free(tx);
+	}
+}
+
 static void
 test_dot_stuff(void **state)
 {
@@ -529,6 +583,7 @@ main(void)
 		cmocka_unit_test(test_transaction_failures),
 		cmocka_unit_test(test_smtputf8_not_offered),
 		cmocka_unit_test(test_session_failures),
+		cmocka_unit_test(test_probe_mode),
 		cmocka_unit_test(test_dot_stuff),
 		cmocka_unit_test(test_xtext_and_outcomes),
 	};

@@ -2,7 +2,8 @@
  * backend: every dialog is sent at once (pipelined), the client then
  * half-closes, and the reply codes, the content the backend received and
  * the callbacks it saw are compared with what RFC 5321 and docs/smtpd.md
- * say. Also the timeout, drain and asynchronous-answer paths. */
+ * say; every dialog again with RCPT and the end of data answered later
+ * from the event loop. Also the timeout and drain paths. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -26,7 +27,7 @@ struct fake {
 	unsigned	 mails, rcpts, resets, closes, ends;
 	unsigned	 end_flags;
 	const char	*rcpt_reply;	/* refusal for every RCPT, or NULL */
-	bool		 async;		/* answer on_data_end from the loop */
+	bool		 async;		/* answer RCPT and on_data_end from the loop */
 };
 
 static struct fake fake;
@@ -38,11 +39,23 @@ fake_mail(struct smtp_session *s, const struct smtp_cmd *cmd)
 	return NULL;
 }
 
+static void
+fake_rcpt_answer(evutil_socket_t fd, short what, void *arg)
+{
+	smtp_session_reply(arg, "%s", fake.rcpt_reply != NULL ? fake.rcpt_reply :
+	    "250 2.1.5 Ok");
+}
+
 static const char *
 fake_rcpt(struct smtp_session *s, const struct smtp_cmd *cmd)
 {
+	struct timeval now = { 0, 0 };
+
 	fake.rcpts++;
-	return fake.rcpt_reply;
+	if (!fake.async)
+		return fake.rcpt_reply;
+	event_base_once(fake.base, -1, EV_TIMEOUT, fake_rcpt_answer, s, &now);
+	return smtp_reply_later;
 }
 
 static const char *

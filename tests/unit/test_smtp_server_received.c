@@ -24,25 +24,34 @@ struct received_case {
 	const char	*tls;
 	const char	*rcpt;
 	const char	*want;		/* exact, or NULL to check the shape only */
+	const char	*user;		/* authenticated (SMTP AUTH), or NULL */
 };
 
 static const struct received_case cases[] = {
 	{ "plain, one recipient", "192.0.2.1", "client.example", true, NULL, "x@example.test",
 	  "Received: from client.example ([192.0.2.1]) by mx.test (mailgate) with ESMTP\r\n"
-	  "\tid 6b05afe84e0874b4 for <x@example.test>; Tue, 24 Nov 2026 15:40:24 +0000\r\n" },
+	  "\tid 6b05afe84e0874b4 for <x@example.test>; Tue, 24 Nov 2026 15:40:24 +0000\r\n", NULL },
 	{ "tls, several recipients", "192.0.2.1", "client.example", true,
 	  "TLSv1.3 TLS_AES_256_GCM_SHA384", NULL,
 	  "Received: from client.example ([192.0.2.1])\r\n"
 	  "\t(using TLSv1.3 with cipher TLS_AES_256_GCM_SHA384) by mx.test (mailgate)\r\n"
-	  "\twith ESMTPS id 6b05afe84e0874b4; Tue, 24 Nov 2026 15:40:24 +0000\r\n" },
+	  "\twith ESMTPS id 6b05afe84e0874b4; Tue, 24 Nov 2026 15:40:24 +0000\r\n", NULL },
+	{ "tls, authenticated", "192.0.2.1", "client.example", true,
+	  "TLSv1.3 TLS_AES_256_GCM_SHA384", NULL,
+	  "Received: from client.example ([192.0.2.1])\r\n"
+	  "\t(using TLSv1.3 with cipher TLS_AES_256_GCM_SHA384) by mx.test (mailgate)\r\n"
+	  "\twith ESMTPSA id 6b05afe84e0874b4; Tue, 24 Nov 2026 15:40:24 +0000\r\n", "alice" },
+	{ "authenticated in clear", "192.0.2.1", "client.example", true, NULL, NULL,
+	  "Received: from client.example ([192.0.2.1]) by mx.test (mailgate) with ESMTPA\r\n"
+	  "\tid 6b05afe84e0874b4; Tue, 24 Nov 2026 15:40:24 +0000\r\n", "alice" },
 	{ "helo, ipv6", "2001:db8::1", "h", false, NULL, NULL,
 	  "Received: from h ([IPv6:2001:db8::1]) by mx.test (mailgate) with SMTP\r\n"
-	  "\tid 6b05afe84e0874b4; Tue, 24 Nov 2026 15:40:24 +0000\r\n" },
+	  "\tid 6b05afe84e0874b4; Tue, 24 Nov 2026 15:40:24 +0000\r\n", NULL },
 	{ "hostile helo", "192.0.2.1", "a\r\nX-Injected: 1", true, NULL, NULL,
 	  "Received: from a??X-Injected:?1 ([192.0.2.1]) by mx.test (mailgate) with ESMTP\r\n"
-	  "\tid 6b05afe84e0874b4; Tue, 24 Nov 2026 15:40:24 +0000\r\n" },
+	  "\tid 6b05afe84e0874b4; Tue, 24 Nov 2026 15:40:24 +0000\r\n", NULL },
 	{ "long helo", "192.0.2.1", NULL, true, "TLSv1.2 ECDHE-RSA-AES128-GCM-SHA256",
-	  "a-rather-long-local-part.with.dots@a-rather-long-domain-name.example.test", NULL },
+	  "a-rather-long-local-part.with.dots@a-rather-long-domain-name.example.test", NULL, NULL },
 };
 
 /* Every line but a lone overlong word fits in 78 columns; continuation
@@ -80,6 +89,7 @@ fill_info(struct smtp_session_info *info, const struct received_case *c, char *h
 	info->helo = helo;
 	info->esmtp = c->esmtp;
 	info->tls = (char *)c->tls;
+	info->user = c->user;
 }
 
 static void
