@@ -41,6 +41,8 @@ def parse_args():
                    help="let the engine's checks use DNS (off: the figures measure the "
                         "gateway, not this machine's resolver)")
     p.add_argument("--extra", default="", help="more configuration, e.g. 'scan = { workers = 4; };'")
+    p.add_argument("--engine", default="",
+                   help="settings inside the engine group, e.g. 'av = { ... };' (paths absolute)")
     p.add_argument("--timeout", type=float, default=600, help="seconds to wait for delivery")
     p.add_argument("--keep", action="store_true", help="keep the work directory")
     return p.parse_args()
@@ -432,7 +434,7 @@ def main():
         msgs = load_corpus(args.corpus, args.sample, work)
         sink = (MaildirSink if args.downstream == "sink" else AioSink)(mg, work)
         sessions = max(1000, args.idle + 2000, args.connections * 2)
-        engine = "" if args.network else "engine = { network = false; };\n"
+        engine = f"engine = {{ network = {'true' if args.network else 'false'}; {args.engine} }};\n"
         gw = mg.Gateway(sink.port, limits=f"max_sessions = {sessions};", queue=args.queue,
                         extra=engine + args.extra)
         with open(gw.conf) as f:

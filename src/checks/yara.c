@@ -15,7 +15,7 @@
 #include "checks/yara.h"
 #include "core/err.h"
 #include "core/log.h"
-#include "mime/attach.h"
+#include "mime/files.h"
 
 #define YARA_MAX_FILES	4096	/* rule files over all directories */
 #define YARA_DEF_SCORE	5.0
@@ -428,6 +428,7 @@ yara_symbols(void *state, size_t *n)
 }
 
 struct yara_scan {
+	struct yara_state *st;
 	struct mg_task	*t;
 	const char	*option;	/* the file's name */
 	int		 rc;		/* of mg_task_symbol */
@@ -448,67 +449,42 @@ yara_matched(YR_SCAN_CONTEXT *ctx, int msg, void *data, void *arg)
 	return CALLBACK_CONTINUE;
 }
 
-/* One file: its matches as symbols with option as the option; a file too
- * big is YARA_SKIPPED, a timeout or a libyara error YARA_FAIL, and the scan
- * goes on with the next file. */
+/* One attachment or archive member (mime_files_each): its matches as
+ * symbols named after the file; a file too big is YARA_SKIPPED, a timeout
+ * or a libyara error YARA_FAIL, and the scan goes on with the next file. */
 static int
-yara_scan_file(struct yara_state *st, struct mg_task *t, const uint8_t *data, size_t len,
-    const char *option)
+yara_scan_file(const struct mime_file *f, void *arg)
 {
-	struct yara_scan s = { t, option, 0 };
+	struct yara_scan *s = arg;
+	struct yara_state *st = s->st;
 	char why[TASK_MAX_OPTION_LEN];
 	int rc;
 
-	if (data == NULL || len == 0)
+	if (f->len == 0)
 		return 0;
-	if (len > st->max_file_size)
-		return mg_task_symbol(t, "YARA_SKIPPED", option);
-	if (mg_task_expired(t))
+	if (f->len > st->max_file_size)
+		return mg_task_symbol(s->t, "YARA_SKIPPED", f->name);
+	if (mg_task_expired(s->t))
 		return -MG_ETIMEOUT;
-	rc = yr_rules_scan_mem(st->rules, data, len, SCAN_FLAGS_FAST_MODE, yara_matched, &s,
-	    st->timeout);
-	if (s.rc < 0 || rc == ERROR_SUCCESS)
-		return s.rc;
+	s->option = f->name;
+	rc = yr_rules_scan_mem(st->rules, f->data, f->len, SCAN_FLAGS_FAST_MODE, yara_matched,
+	    s, st->timeout);
+	if (s->rc < 0 || rc == ERROR_SUCCESS)
+		return s->rc;
 	snprintf(why, sizeof(why), "%s: %s", rc == ERROR_SCAN_TIMEOUT ? "timeout" :
 	    rc == ERROR_TOO_MANY_SCAN_THREADS ? "too many scanning threads" : "libyara error",
-	    option);
-	return mg_task_symbol(t, "YARA_FAIL", why);
-}
-
-/* An attachment's decoded bytes, then the archive members kept for it. */
-static int
-yara_scan_attachment(struct yara_state *st, struct mg_task *t, const struct mime_part *p)
-{
-	const struct mime_attachment *a = p->att;
-	char name[TASK_MAX_OPTION_LEN], member[TASK_MAX_OPTION_LEN];
-	int rc;
-
-	if (a->name != NULL && a->name[0] != '\0')
-		snprintf(name, sizeof(name), "%s", a->name);
-	else
-		snprintf(name, sizeof(name), "part %u", p->index);
-	rc = yara_scan_file(st, t, p->body.ptr, p->body.len, name);
-	for (size_t i = 0; i < a->nmembers && rc == 0; i++) {
-		const struct attach_member *m = &a->members[i];
-
-		snprintf(member, sizeof(member), "%s/%s", name, m->path ? m->path : "");
-		rc = yara_scan_file(st, t, m->data, m->len, member);
-	}
-	return rc;
+	    f->name);
+	return mg_task_symbol(s->t, "YARA_FAIL", why);
 }
 
 static int
 yara_scan_task(void *state, struct mg_task *t)
 {
-	struct yara_state *st = state;
-	int rc = 0;
+	struct yara_scan s = { .st = state, .t = t };
 
-	if (st->rules == NULL || t->msg == NULL)
+	if (s.st->rules == NULL)
 		return 0;
-	for (size_t i = 0; i < t->msg->nparts && rc == 0; i++)
-		if (t->msg->parts[i]->att != NULL)
-			rc = yara_scan_attachment(st, t, t->msg->parts[i]);
-	return rc;
+	return mime_files_each(t->msg, yara_scan_file, &s);
 }
 
 const struct mg_check check_yara = {

@@ -13,10 +13,14 @@
 #include "checks/av.h"
 #include "checks/gtube.h"
 #include "checks/hidden_text.h"
+#include "checks/html_smuggle.h"
 #include "checks/lists.h"
 #include "checks/mime_anomaly.h"
 #include "checks/model.h"
+#include "checks/office.h"
+#include "checks/pdf.h"
 #include "checks/reputation.h"
+#include "checks/rtf.h"
 #include "checks/rules.h"
 #include "checks/yara.h"
 #include "engine/check.h"
@@ -30,6 +34,10 @@ const struct mg_check *const check_table[] = {
 	&check_attach_type,
 	&check_av,
 	&check_yara,
+	&check_office,
+	&check_pdf,
+	&check_rtf,
+	&check_html_smuggle,
 	&check_auth,
 	&check_reputation,
 	&check_rules,

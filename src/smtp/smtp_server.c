@@ -266,6 +266,7 @@ session_free(struct smtp_session *s)
 	bufferevent_free(s->raw);
 	if (s->timer != NULL)
 		event_free(s->timer);
+	smtp__auth_forget(s);
 	free(s->info.helo);
 	free(s->info.tls);
 	free(s->wait_rcpt);

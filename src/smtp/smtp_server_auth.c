@@ -4,6 +4,7 @@
  * credentials; passwords never reach a log and are wiped after use. */
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -12,6 +13,7 @@
 
 #define R_AUTH_OK	"235 2.7.0 Authentication successful"
 #define R_AUTH_FAILED	"535 5.7.8 Authentication credentials invalid"
+#define R_LOCAL		"454 4.7.0 Temporary authentication failure"
 #define R_CANCELLED	"501 5.7.0 Authentication cancelled"
 #define R_BAD_BASE64	"501 5.5.2 Cannot decode response"
 #define R_BAD_PLAIN	"501 5.5.2 Malformed PLAIN response"
@@ -112,7 +114,10 @@ credentials(struct smtp_session *s, const uint8_t *user, size_t ulen, const uint
 	log_info("%016" PRIx64 " smtp auth user=%s result=%s", s->info.id, shown,
 	    why == NULL ? "ok" : "failed");
 	if (why == NULL) {
-		memcpy(s->user, name, ulen + 1);
+		if ((s->user = strdup(name)) == NULL) {
+			smtp__refuse(s, "auth", &arg, R_LOCAL, true);
+			return;
+		}
 		s->info.user = s->user;
 		smtp__reply(s, R_AUTH_OK);
 	} else if (strncmp(why, "421", 3) == 0) {
@@ -156,6 +161,18 @@ plain(struct smtp_session *s, const uint8_t *line, size_t len, bool initial)
 	explicit_bzero(buf, sizeof(buf));
 }
 
+/* Wipes and drops LOGIN's user name. */
+static void
+login_forget(struct smtp_session *s)
+{
+	if (s->auth_login != NULL) {
+		explicit_bzero(s->auth_login, s->auth_login_len);
+		free(s->auth_login);
+	}
+	s->auth_login = NULL;
+	s->auth_login_len = 0;
+}
+
 static void
 login_user(struct smtp_session *s, const uint8_t *line, size_t len, bool initial)
 {
@@ -164,8 +181,11 @@ login_user(struct smtp_session *s, const uint8_t *line, size_t len, bool initial
 
 	if (!decode(s, line, len, initial, buf, sizeof(buf) - 1, &n))
 		return;
+	if ((s->auth_login = malloc(n > 0 ? n : 1)) == NULL) {
+		smtp__refuse(s, "auth", NULL, R_LOCAL, true);
+		return;
+	}
 	memcpy(s->auth_login, buf, n);
-	s->auth_login[n] = '\0';
 	s->auth_login_len = n;
 	s->auth_step = SMTP_AUTH_LOGIN_PASS;
 	smtp__reply(s, PROMPT_PASS);
@@ -178,10 +198,9 @@ login_pass(struct smtp_session *s, const uint8_t *line, size_t len)
 	size_t n;
 
 	if (decode(s, line, len, false, buf, sizeof(buf), &n))
-		credentials(s, (const uint8_t *)s->auth_login, s->auth_login_len, buf, n);
+		credentials(s, s->auth_login, s->auth_login_len, buf, n);
 	explicit_bzero(buf, sizeof(buf));
-	explicit_bzero(s->auth_login, sizeof(s->auth_login));
-	s->auth_login_len = 0;
+	login_forget(s);
 }
 
 void *
@@ -213,9 +232,9 @@ smtp__auth_forget(struct smtp_session *s)
 {
 	s->auth_step = SMTP_AUTH_IDLE;
 	s->info.user = NULL;
-	s->user[0] = '\0';
-	explicit_bzero(s->auth_login, sizeof(s->auth_login));
-	s->auth_login_len = 0;
+	free(s->user);
+	s->user = NULL;
+	login_forget(s);
 }
 
 /* Why AUTH cannot start now, or NULL. */
@@ -274,8 +293,7 @@ smtp__auth_line(struct smtp_session *s, const uint8_t *line, size_t len)
 
 	s->auth_step = SMTP_AUTH_IDLE;
 	if (len == 1 && line[0] == '*') {
-		explicit_bzero(s->auth_login, sizeof(s->auth_login));
-		s->auth_login_len = 0;
+		login_forget(s);
 		smtp__refuse(s, "auth", NULL, R_CANCELLED, true);
 		return;
 	}

@@ -57,8 +57,8 @@ struct smtp_session {
 	uint32_t	 nrefused;	/* error replies: the tarpit's n */
 	uint32_t	 nidle;		/* RSET, NOOP, HELP, VRFY */
 	uint32_t	 nidle_each[SMTP_IDLE_KINDS];	/* each of them, in that order */
-	char		 user[SMTP_AUTH_USER_MAX + 1];	/* info.user points here */
-	char		 auth_login[SMTP_AUTH_USER_MAX + 1];	/* LOGIN's user name */
+	char		*user;		/* after AUTH (info.user), or NULL */
+	uint8_t		*auth_login;	/* LOGIN's user name until its password, or NULL */
 	size_t		 auth_login_len;
 	uint8_t		 auth_step;	/* enum smtp_auth_step */
 	uint8_t		 phase;		/* enum smtp_phase */

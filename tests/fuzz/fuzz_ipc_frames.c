@@ -16,6 +16,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct proto_scan_result res;
 	struct proto_queue_control ctl;
 	struct proto_queue_control_reply rep;
+	struct proto_conn_stats cs;
 	uint16_t type;
 	size_t flen;
 	uint64_t qid;
@@ -30,5 +31,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)proto_queue_notify_decode(data, flen, &qid);
 	if (proto_queue_control_reply_decode(data, flen, &rep) == 0)
 		proto_queue_control_reply_clear(&rep);
+	if (proto_conn_stats_decode(data, flen, &cs) == 0)
+		proto_conn_stats_clear(&cs);
 	return 0;
 }
