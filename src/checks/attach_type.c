@@ -8,7 +8,7 @@
 /* The flags worth a symbol (ATT_F_ARCHIVE and ATT_F_NO_NAME are facts). */
 #define ATT_SCORED	(ATT_F_TYPE_MISMATCH | ATT_F_DOUBLE_EXT | ATT_F_RTLO | \
 	ATT_F_DANGEROUS_EXT | ATT_F_EXECUTABLE | ATT_F_ENCRYPTED | ATT_F_BOMB | \
-	ATT_F_DEPTH_LIMIT | ATT_F_CORRUPT_ARCHIVE)
+	ATT_F_DEPTH_LIMIT | ATT_F_CORRUPT_ARCHIVE | ATT_F_PASSWORD_IN_BODY)
 
 /* The option naming a file: for ATT_RTLO also as a reader sees it. */
 static void
@@ -24,8 +24,9 @@ attach_option(char *out, size_t outlen, const char *name, const char *visual,
 /* One flag of one attachment: the members that have it are named as
  * "archive.zip/member.exe", else the attachment itself. */
 static int
-attach_flag(struct mg_task *t, const struct mime_attachment *a, unsigned flag)
+attach_flag(struct mg_task *t, const struct mime_part *p, unsigned flag)
 {
+	const struct mime_attachment *a = p->att;
 	const char *name = *a->name ? a->name : "(no name)";
 	char sym[64], path[512], option[1024];
 	bool member = false;
@@ -39,13 +40,13 @@ attach_flag(struct mg_task *t, const struct mime_attachment *a, unsigned flag)
 		member = true;
 		snprintf(path, sizeof(path), "%s/%s", name, m->path);
 		attach_option(option, sizeof(option), path, m->visual_path, flag);
-		if ((rc = mg_task_symbol(t, sym, option)) < 0)
+		if ((rc = mg_task_symbol_part(t, sym, option, p)) < 0)
 			return rc;
 	}
 	if (member)
 		return 0;
 	attach_option(option, sizeof(option), name, a->visual_name, flag);
-	return mg_task_symbol(t, sym, option);
+	return mg_task_symbol_part(t, sym, option, p);
 }
 
 static int
@@ -55,14 +56,15 @@ attach_type_scan(void *state, struct mg_task *t)
 	int rc;
 
 	for (size_t i = 0; i < m->nparts; i++) {
-		const struct mime_attachment *a = m->parts[i]->att;
+		const struct mime_part *p = m->parts[i];
+		const struct mime_attachment *a = p->att;
 		if (a == NULL)
 			continue;
 		if (mg_task_expired(t))
 			return -MG_ETIMEOUT;
 		for (unsigned bit = 0; bit < 32; bit++) {
 			unsigned flag = 1u << bit;
-			if ((a->flags & flag & ATT_SCORED) && (rc = attach_flag(t, a, flag)) < 0)
+			if ((a->flags & flag & ATT_SCORED) && (rc = attach_flag(t, p, flag)) < 0)
 				return rc;
 		}
 	}

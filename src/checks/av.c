@@ -112,10 +112,11 @@ av_sha256(const uint8_t *data, size_t len, char *hex)
 	return 0;
 }
 
-/* Reports one engine's result on a part; true when the engine answered. */
+/* Reports one engine's result on a part (an attachment, or NULL for a
+ * body); true when the engine answered. */
 static bool
 av_report(struct av_state *st, struct mg_task *t, size_t i, const struct mg_av_job *job,
-    const char *name, const char *sha, bool cached)
+    const struct mime_part *part, const char *name, const char *sha, bool cached)
 {
 	const struct av_engine_slot *s = &st->eng[i];
 	char opt[TASK_MAX_OPTION_LEN];
@@ -132,7 +133,7 @@ av_report(struct av_state *st, struct mg_task *t, size_t i, const struct mg_av_j
 	    sha, cached ? "yes" : "no", job->rc == MG_AV_FOUND ? job->signature : "");
 	if (job->rc == MG_AV_FOUND) {
 		snprintf(opt, sizeof(opt), "%s:%s %s", s->engine->name, job->signature, name);
-		mg_task_symbol(t, s->virus, opt);
+		mg_task_symbol_part(t, s->virus, opt, part);
 	}
 	return true;
 }
@@ -141,8 +142,8 @@ av_report(struct av_state *st, struct mg_task *t, size_t i, const struct mg_av_j
  * started in order and finished in reverse, so that clamd scans while
  * libclamav does. False when no engine answered. */
 static bool
-av_scan_buffer(struct av_state *st, struct mg_task *t, const uint8_t *data, size_t len,
-    const char *name, const char *sha)
+av_scan_buffer(struct av_state *st, struct mg_task *t, const struct mime_part *part,
+    const uint8_t *data, size_t len, const char *name, const char *sha)
 {
 	struct mg_av_job jobs[AV_MAX_ENGINES];
 	bool pending[AV_MAX_ENGINES] = { false }, answered = false;
@@ -155,21 +156,21 @@ av_scan_buffer(struct av_state *st, struct mg_task *t, const uint8_t *data, size
 		if (mg_av_cache_get(st->cache, s->engine->name, sha, (uint64_t)time(NULL),
 		    &status, jobs[i].signature, sizeof(jobs[i].signature))) {
 			jobs[i].rc = (int)status;
-			answered |= av_report(st, t, i, &jobs[i], name, sha, true);
+			answered |= av_report(st, t, i, &jobs[i], part, name, sha, true);
 			continue;
 		}
 		jobs[i].deadline_ns = now + st->timeout_ns[i];
 		pending[i] = true;
 		if (s->engine->start(s->state, &jobs[i]) < 0 || jobs[i].done) {
 			pending[i] = false;
-			answered |= av_report(st, t, i, &jobs[i], name, sha, false);
+			answered |= av_report(st, t, i, &jobs[i], part, name, sha, false);
 		}
 	}
 	for (size_t i = st->neng; i-- > 0;) {
 		if (!pending[i])
 			continue;
 		st->eng[i].engine->finish(st->eng[i].state, &jobs[i]);
-		answered |= av_report(st, t, i, &jobs[i], name, sha, false);
+		answered |= av_report(st, t, i, &jobs[i], part, name, sha, false);
 	}
 	return answered;
 }
@@ -187,6 +188,30 @@ av_unscanned(const struct av_state *st, struct mg_task *t, const char *name)
 	if (rc == 0 && st->on_failure == CONF_AV_TEMPFAIL)
 		rc = mg_task_tempfail(t, "Anti-virus scanning unavailable, please try again later");
 	return rc;
+}
+
+/* The kept members of an archive opened with a password from the body:
+ * the engines cannot decrypt it themselves. */
+static int
+av_scan_opened(struct av_state *st, struct mg_task *t, const struct mime_part *p)
+{
+	const struct mime_attachment *a = p->att;
+	char sha[65], name[1024];
+
+	if (a == NULL || a->password == NULL)
+		return 0;
+	for (size_t i = 0; i < a->nmembers; i++) {
+		const struct attach_member *m = &a->members[i];
+		if (m->data == NULL)
+			continue;
+		if (av_sha256(m->data, m->len, sha) < 0)
+			return -MG_ENOMEM;
+		snprintf(name, sizeof(name), "%s/%s", av_part_name(p), m->path);
+		if (!av_scan_buffer(st, t, p, m->data, m->len, name, sha) &&
+		    av_unscanned(st, t, name) < 0)
+			return -MG_ENOMEM;
+	}
+	return 0;
 }
 
 static int
@@ -211,8 +236,11 @@ av_scan(void *state, struct mg_task *t)
 			memcpy(sha, p->att->sha256, sizeof(sha));
 		else if (av_sha256(p->body.ptr, p->body.len, sha) < 0)
 			return -MG_ENOMEM;
-		if (!av_scan_buffer(st, t, p->body.ptr, p->body.len, av_part_name(p), sha) &&
+		if (!av_scan_buffer(st, t, p->is_attachment ? p : NULL, p->body.ptr, p->body.len,
+		    av_part_name(p), sha) &&
 		    av_unscanned(st, t, av_part_name(p)) < 0)
+			return -MG_ENOMEM;
+		if (av_scan_opened(st, t, p) < 0)
 			return -MG_ENOMEM;
 	}
 	return 0;

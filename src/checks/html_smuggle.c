@@ -73,8 +73,8 @@ host_within(const char *host, const char *dom)
 
 /* The forms of h: auto-submitted ones, password ones posting away. */
 static int
-smuggle_forms(struct mg_task *t, const char *where, const struct mime_html *h,
-    const struct smuggle_report *r)
+smuggle_forms(struct mg_task *t, const char *where, const struct mime_part *part,
+    const struct mime_html *h, const struct smuggle_report *r)
 {
 	char option[TASK_MAX_OPTION_LEN], host[HOST_MAX], dom[HOST_MAX];
 	unsigned passwords = 0;
@@ -87,14 +87,14 @@ smuggle_forms(struct mg_task *t, const char *where, const struct mime_html *h,
 		    !url_host(h->forms[i].action, host, sizeof(host)) || host_within(host, dom))
 			continue;
 		snprintf(option, sizeof(option), "%s: posts to %s", where, host);
-		if ((rc = mg_task_symbol(t, "HTML_CREDENTIAL_FORM", option)) < 0)
+		if ((rc = mg_task_symbol_part(t, "HTML_CREDENTIAL_FORM", option, part)) < 0)
 			return rc;
 	}
 	if (h->nforms == 0 || !(r->flags & SMUG_SUBMIT))
 		return 0;
 	snprintf(option, sizeof(option), "%s: %zu forms, %u password fields", where, h->nforms,
 	    passwords);
-	return mg_task_symbol(t, "HTML_AUTOSUBMIT_FORM", option);
+	return mg_task_symbol_part(t, "HTML_AUTOSUBMIT_FORM", option, part);
 }
 
 /* "WHERE: Blob atob download click, base64 run N": what was found. */
@@ -118,10 +118,11 @@ smuggle_option(char *out, size_t outlen, const char *where, const struct smuggle
 		snprintf(out + n, outlen - n, ", base64 run %zu", r->longest_base64);
 }
 
-/* One HTML text: its raw bytes and its analysed forms. */
+/* One HTML text: its raw bytes and its analysed forms; part is the
+ * attachment it is (the symbols are about it), NULL for a body. */
 static int
-smuggle_html(struct mg_task *t, const char *where, const char *src, size_t len,
-    const struct mime_html *h)
+smuggle_html(struct mg_task *t, const char *where, const struct mime_part *part,
+    const char *src, size_t len, const struct mime_html *h)
 {
 	char option[TASK_MAX_OPTION_LEN];
 	struct smuggle_limits lim;
@@ -132,17 +133,17 @@ smuggle_html(struct mg_task *t, const char *where, const char *src, size_t len,
 	smuggle_scan(src, len, &lim, &r);
 	if (smuggle_is_smuggling(&r)) {
 		smuggle_option(option, sizeof(option), where, &r);
-		rc = mg_task_symbol(t, "HTML_SMUGGLING", option);
+		rc = mg_task_symbol_part(t, "HTML_SMUGGLING", option, part);
 	}
 	if (rc == 0 && (r.flags & SMUG_DATA)) {
 		snprintf(option, sizeof(option), "%s: data:%s", where, r.data_type);
-		rc = mg_task_symbol(t, "HTML_DATA_PAYLOAD", option);
+		rc = mg_task_symbol_part(t, "HTML_DATA_PAYLOAD", option, part);
 	}
 	if (rc == 0 && (r.flags & SMUG_REFRESH)) {
 		snprintf(option, sizeof(option), "%s: refresh to %s", where, r.refresh);
-		rc = mg_task_symbol(t, "HTML_REFRESH_TRAP", option);
+		rc = mg_task_symbol_part(t, "HTML_REFRESH_TRAP", option, part);
 	}
-	return rc == 0 ? smuggle_forms(t, where, h, &r) : rc;
+	return rc == 0 ? smuggle_forms(t, where, part, h, &r) : rc;
 }
 
 /* An attachment named like an HTML page but not declared text/html. */
@@ -180,7 +181,7 @@ html_smuggle_scan(void *state, struct mg_task *t)
 			return -MG_ENOMEM;
 		snprintf(where, sizeof(where), "%s", p->filename && *p->filename ? p->filename :
 		    p->is_attachment ? "(no name)" : "body");
-		if ((rc = smuggle_html(t, where, src, len, h)) < 0)
+		if ((rc = smuggle_html(t, where, p->is_attachment ? p : NULL, src, len, h)) < 0)
 			return rc;
 	}
 	return 0;

@@ -53,7 +53,7 @@ office_symbol_defs(void *state, size_t *n)
 
 /* The symbols of one attachment's findings; options "NAME: detail". */
 static int
-office_report(struct mg_task *t, const char *name, const struct office_findings *f)
+office_report(struct mg_task *t, const struct mime_file *file, const struct office_findings *f)
 {
 	char option[TASK_MAX_OPTION_LEN];
 	int rc;
@@ -62,8 +62,8 @@ office_report(struct mg_task *t, const char *name, const struct office_findings 
 		const char *detail = (const char *)f + office_map[i].detail;
 		if (!(f->flags & office_map[i].flag))
 			continue;
-		snprintf(option, sizeof(option), "%s: %s", name, detail);
-		if ((rc = mg_task_symbol(t, office_map[i].symbol, option)) < 0)
+		snprintf(option, sizeof(option), "%s: %s", file->name, detail);
+		if ((rc = mg_task_symbol_part(t, office_map[i].symbol, option, file->part)) < 0)
 			return rc;
 	}
 	return 0;
@@ -83,7 +83,7 @@ office_file(const struct mime_file *f, void *arg)
 		return -MG_ETIMEOUT;
 	if ((rc = office_scan(f->data, f->len, &fi)) < 0)
 		return rc;
-	return office_report(t, f->name, &fi);
+	return office_report(t, f, &fi);
 }
 
 static int

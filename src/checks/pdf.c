@@ -38,42 +38,43 @@ pdf_defs(void *state, size_t *n)
 
 /* sym with the option "NAME: N /KEY". */
 static int
-pdf_fire(struct mg_task *t, const char *sym, const char *name, unsigned n, const char *what)
+pdf_fire(struct mg_task *t, const char *sym, const struct mime_file *f, unsigned n,
+    const char *what)
 {
 	char option[TASK_MAX_OPTION_LEN];
 
-	snprintf(option, sizeof(option), "%s: %u %s", name, n, what);
-	return mg_task_symbol(t, sym, option);
+	snprintf(option, sizeof(option), "%s: %u %s", f->name, n, what);
+	return mg_task_symbol_part(t, sym, option, f->part);
 }
 
 /* The symbols of one scanned PDF. */
 static int
-pdf_report_symbols(struct mg_task *t, const char *name, const struct pdf_report *r)
+pdf_report_symbols(struct mg_task *t, const struct mime_file *f, const struct pdf_report *r)
 {
 	const unsigned *k = r->counts;
 	unsigned js = k[PDF_K_JAVASCRIPT] + k[PDF_K_JS];
 	int rc = 0;
 
 	if (js > 0)
-		rc = pdf_fire(t, "PDF_JAVASCRIPT", name, js, "/JavaScript or /JS");
+		rc = pdf_fire(t, "PDF_JAVASCRIPT", f, js, "/JavaScript or /JS");
 	if (rc == 0 && r->openaction_js)
-		rc = pdf_fire(t, "PDF_OPENACTION_JS", name, k[PDF_K_OPENACTION] + k[PDF_K_AA],
+		rc = pdf_fire(t, "PDF_OPENACTION_JS", f, k[PDF_K_OPENACTION] + k[PDF_K_AA],
 		    "/OpenAction or /AA");
 	if (rc == 0 && k[PDF_K_LAUNCH] > 0)
-		rc = pdf_fire(t, "PDF_LAUNCH", name, k[PDF_K_LAUNCH], "/Launch");
+		rc = pdf_fire(t, "PDF_LAUNCH", f, k[PDF_K_LAUNCH], "/Launch");
 	if (rc == 0 && k[PDF_K_EMBEDDEDFILE] > 0)
-		rc = pdf_fire(t, "PDF_EMBEDDED_FILE", name, k[PDF_K_EMBEDDEDFILE], "/EmbeddedFile");
+		rc = pdf_fire(t, "PDF_EMBEDDED_FILE", f, k[PDF_K_EMBEDDEDFILE], "/EmbeddedFile");
 	if (rc == 0 && k[PDF_K_SUBMITFORM] > 0)
-		rc = pdf_fire(t, "PDF_SUBMIT_FORM", name, k[PDF_K_SUBMITFORM], "/SubmitForm");
+		rc = pdf_fire(t, "PDF_SUBMIT_FORM", f, k[PDF_K_SUBMITFORM], "/SubmitForm");
 	if (rc == 0 && k[PDF_K_ENCRYPT] > 0)
-		rc = pdf_fire(t, "PDF_ENCRYPTED", name, k[PDF_K_ENCRYPT], "/Encrypt");
+		rc = pdf_fire(t, "PDF_ENCRYPTED", f, k[PDF_K_ENCRYPT], "/Encrypt");
 	if (rc == 0 && k[PDF_K_URI] >= PDF_MANY_URIS_MIN)
-		rc = pdf_fire(t, "PDF_MANY_URIS", name, k[PDF_K_URI], "/URI");
+		rc = pdf_fire(t, "PDF_MANY_URIS", f, k[PDF_K_URI], "/URI");
 	if (rc == 0 && k[PDF_K_RICHMEDIA] + k[PDF_K_XFA] > 0)
-		rc = pdf_fire(t, "PDF_RICH_MEDIA", name, k[PDF_K_RICHMEDIA] + k[PDF_K_XFA],
+		rc = pdf_fire(t, "PDF_RICH_MEDIA", f, k[PDF_K_RICHMEDIA] + k[PDF_K_XFA],
 		    "/RichMedia or /XFA");
 	if (rc == 0 && r->escaped_names > 0)
-		rc = pdf_fire(t, "PDF_NAME_OBFUSCATED", name, r->escaped_names, "escaped names");
+		rc = pdf_fire(t, "PDF_NAME_OBFUSCATED", f, r->escaped_names, "escaped names");
 	return rc;
 }
 
@@ -96,7 +97,7 @@ pdf_file(const struct mime_file *f, void *arg)
 		return -MG_ETIMEOUT;
 	if ((rc = pdf_scan(w->t->arena, f->data, f->len, &w->lim, &r)) < 0)
 		return rc;
-	return pdf_report_symbols(w->t, f->name, &r);
+	return pdf_report_symbols(w->t, f, &r);
 }
 
 static int

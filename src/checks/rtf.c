@@ -30,24 +30,24 @@ rtf_defs(void *state, size_t *n)
 
 /* RTF_OBJECT once per object (class and size), then the flags' symbols. */
 static int
-rtf_report_symbols(struct mg_task *t, const char *name, const struct rtf_report *r)
+rtf_report_symbols(struct mg_task *t, const struct mime_file *f, const struct rtf_report *r)
 {
 	char option[TASK_MAX_OPTION_LEN];
 	int rc = 0;
 
 	for (size_t i = 0; i < r->nobjects && rc == 0; i++) {
 		const struct rtf_object *o = &r->objects[i];
-		snprintf(option, sizeof(option), "%s: class %s, %zu bytes", name,
+		snprintf(option, sizeof(option), "%s: class %s, %zu bytes", f->name,
 		    *o->class_name ? o->class_name : "unknown", o->data_len);
-		rc = mg_task_symbol(t, "RTF_OBJECT", option);
+		rc = mg_task_symbol_part(t, "RTF_OBJECT", option, f->part);
 		if (rc == 0 && (o->flags & RTF_O_EQUATION))
-			rc = mg_task_symbol(t, "RTF_EQUATION_EXPLOIT", option);
+			rc = mg_task_symbol_part(t, "RTF_EQUATION_EXPLOIT", option, f->part);
 	}
-	snprintf(option, sizeof(option), "%s", name);
+	snprintf(option, sizeof(option), "%s", f->name);
 	if (rc == 0 && (r->flags & RTF_O_UPDATE))
-		rc = mg_task_symbol(t, "RTF_OBJUPDATE", option);
+		rc = mg_task_symbol_part(t, "RTF_OBJUPDATE", option, f->part);
 	if (rc == 0 && (r->flags & RTF_O_OCX))
-		rc = mg_task_symbol(t, "RTF_ACTIVEX", option);
+		rc = mg_task_symbol_part(t, "RTF_ACTIVEX", option, f->part);
 	return rc;
 }
 
@@ -70,13 +70,13 @@ rtf_file(const struct mime_file *f, void *arg)
 	if (mg_task_expired(w->t))
 		return -MG_ETIMEOUT;
 	if ((rc = rtf_scan(f->data, f->len, &w->lim, &r)) < 0 ||
-	    (rc = rtf_report_symbols(w->t, f->name, &r)) < 0)
+	    (rc = rtf_report_symbols(w->t, f, &r)) < 0)
 		return rc;
 	if (r.long_words == 0 && r.max_depth < w->lim.deep_groups)
 		return 0;
 	snprintf(option, sizeof(option), "%s: %u oversized control words, depth %u", f->name,
 	    r.long_words, r.max_depth);
-	return mg_task_symbol(w->t, "RTF_MALFORMED", option);
+	return mg_task_symbol_part(w->t, "RTF_MALFORMED", option, f->part);
 }
 
 static int

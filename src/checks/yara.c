@@ -431,6 +431,7 @@ struct yara_scan {
 	struct yara_state *st;
 	struct mg_task	*t;
 	const char	*option;	/* the file's name */
+	const struct mime_part *part;	/* the file's attachment */
 	int		 rc;		/* of mg_task_symbol */
 };
 
@@ -444,7 +445,7 @@ yara_matched(YR_SCAN_CONTEXT *ctx, int msg, void *data, void *arg)
 	if (msg != CALLBACK_MSG_RULE_MATCHING || (r->flags & RULE_FLAGS_PRIVATE) ||
 	    yara_symbol_name(r->identifier, name, sizeof(name)) == NULL)
 		return CALLBACK_CONTINUE;
-	if ((s->rc = mg_task_symbol(s->t, name, s->option)) < 0)
+	if ((s->rc = mg_task_symbol_part(s->t, name, s->option, s->part)) < 0)
 		return CALLBACK_ABORT;
 	return CALLBACK_CONTINUE;
 }
@@ -467,6 +468,7 @@ yara_scan_file(const struct mime_file *f, void *arg)
 	if (mg_task_expired(s->t))
 		return -MG_ETIMEOUT;
 	s->option = f->name;
+	s->part = f->part;
 	rc = yr_rules_scan_mem(st->rules, f->data, f->len, SCAN_FLAGS_FAST_MODE, yara_matched,
 	    s, st->timeout);
 	if (s->rc < 0 || rc == ERROR_SUCCESS)

@@ -536,6 +536,7 @@ conf_engine_defaults(struct conf_engine *e)
 	conf_rules_defaults(&e->rules);
 	conf_av_defaults(&e->av);
 	conf_yara_defaults(&e->yara);
+	conf_dangerous_defaults(&e->dangerous);
 	conf_bayes_defaults(&e->bayes);
 	conf_model_defaults(&e->model);
 	conf_reputation_defaults(&e->reputation);
@@ -552,6 +553,7 @@ conf_engine_free(struct conf_engine *e)
 	conf_rules_free(&e->rules);
 	conf_av_free(&e->av);
 	conf_yara_free(&e->yara);
+	conf_dangerous_free(&e->dangerous);
 	conf_bayes_free(&e->bayes);
 	conf_model_free(&e->model);
 	conf_reputation_free(&e->reputation);
@@ -568,6 +570,8 @@ conf_load_engine_areas(struct conf_ctx *cx, const config_setting_t *eng, struct 
 	    conf_load_rules(cx, config_setting_get_member(eng, "rules"), &e->rules) < 0 ||
 	    conf_load_av(cx, config_setting_get_member(eng, "av"), &e->av) < 0 ||
 	    conf_load_yara(cx, config_setting_get_member(eng, "yara"), &e->yara) < 0 ||
+	    conf_load_dangerous(cx, config_setting_get_member(eng, "dangerous"),
+	    &e->dangerous) < 0 ||
 	    conf_load_bayes(cx, config_setting_get_member(eng, "bayes"), &e->bayes) < 0 ||
 	    conf_load_model(cx, config_setting_get_member(eng, "model"), &e->model) < 0 ||
 	    conf_load_reputation(cx, config_setting_get_member(eng, "reputation"),
@@ -642,7 +646,7 @@ conf_load_engine(struct conf_ctx *cx, struct mg_conf *c)
 {
 	static const char *const keys[] = { "thresholds", "task_timeout", "check_timeout",
 		"scores", "mime", "network", "auth", "dkim", "rules", "av", "bayes", "model",
-		"reputation", "yara", NULL };
+		"reputation", "yara", "dangerous", NULL };
 	const config_setting_t *eng = config_lookup(cx->cfg, "engine"), *sc;
 	int n;
 

@@ -11,6 +11,7 @@
 
 #include "core/conf_auth.h"
 #include "core/conf_bayes.h"
+#include "core/conf_dangerous.h"
 #include "core/conf_dkim.h"
 #include "core/conf_guard.h"
 #include "core/conf_model.h"
@@ -156,6 +157,7 @@ struct conf_engine {
 	struct conf_rules rules;
 	struct conf_av	 av;
 	struct conf_yara yara;
+	struct conf_dangerous dangerous;
 	struct conf_bayes bayes;
 	struct conf_model model;
 	struct conf_reputation reputation;

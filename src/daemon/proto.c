@@ -85,6 +85,7 @@ proto_scan_result_encode(struct mg_buf *out, const struct proto_scan_result *r)
 	rc = rc ? rc : ipc_put_u32(out, r->nforged_ar);
 	for (uint32_t i = 0; rc == 0 && i < r->nforged_ar; i++)
 		rc = ipc_put_u64(out, r->forged_ar[i]);
+	rc = rc ? rc : ipc_put_u32(out, r->nstripped);
 	return rc ? rc : ipc_frame_end(out, start);
 }
 
@@ -107,6 +108,9 @@ proto_scan_result_decode(const uint8_t *frame, size_t len, struct proto_scan_res
 		rd.bad = true;
 	for (uint32_t i = 0; !rd.bad && i < r->nforged_ar; i++)
 		r->forged_ar[i] = ipc_get_u64(&rd);
+	r->nstripped = ipc_get_u32(&rd);
+	if (!rd.bad && r->nstripped > 0 && r->action != PROTO_SCAN_ACCEPT)
+		rd.bad = true;
 	if (ipc_reader_end(&rd) < 0) {
 		proto_scan_result_clear(r);
 		return -MG_EPROTO;

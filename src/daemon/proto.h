@@ -54,6 +54,10 @@ struct proto_scan_result {
 	char		*symbols;	/* "NAME(score),..." for the message log, may be "" */
 	uint32_t	 nforged_ar;	/* forged Authentication-Results to rename */
 	uint64_t	 forged_ar[PROTO_FORGED_AR_MAX];	/* their offsets in the file */
+	/* Dangerous attachments stripped: when not 0 (ACCEPT only), scand
+	 * wrote the message to commit to <path>.new (SPOOL_NEW_SUFFIX) and
+	 * forged_ar are offsets in that file. */
+	uint32_t	 nstripped;
 };
 
 enum proto_queue_op { PROTO_QUEUE_FLUSH = 1, PROTO_QUEUE_DELETE };

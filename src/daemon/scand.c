@@ -1,7 +1,9 @@
 /* scand: runs the engine on committed-to-be messages for smtpd. One
  * libevent loop owns the connections; a pool of worker threads shares the
  * loaded engine, maps each message read-only and scans it. scand never
- * writes message files and opens no network sockets of its own. */
+ * changes a message file; when dangerous attachments are stripped it
+ * writes the copy to deliver beside it (incoming/ID.new) for smtpd to
+ * commit. It opens no network sockets of its own. */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -22,12 +24,15 @@
 #include <event2/thread.h>
 
 #include "core/err.h"
+#include "core/file.h"
 #include "core/ipc.h"
 #include "core/log.h"
 #include "daemon/children.h"
 #include "daemon/proto.h"
 #include "daemon/unix_socket.h"
+#include "engine/dangerous.h"
 #include "engine/engine.h"
+#include "spool/spool.h"
 
 _Static_assert(PROTO_FORGED_AR_MAX == MG_FORGED_AR_MAX, "one ceiling for forged fields");
 
@@ -85,16 +90,19 @@ engine_release(struct scand *sd, struct engine_ref *e)
 	}
 }
 
-/* The X-Mailgate-Verdict field the gateway adds: category, score, action
- * and the symbols, folded between symbols to stay within 78 columns. */
+/* The X-Mailgate-Verdict field the gateway adds: category, score, action,
+ * the attachments stripped, and the symbols, folded between symbols to stay
+ * within 78 columns. */
 static int
-verdict_header(const struct mg_result *r, struct mg_buf *out)
+verdict_header(const struct mg_result *r, size_t nstripped, struct mg_buf *out)
 {
 	size_t col;
 	int rc;
 
 	rc = mg_buf_appendf(out, "X-Mailgate-Verdict: %s; score=%.2f; action=%s",
 	    r->verdict, r->score, mg_verdict_action_name(r->verdict_action));
+	if (rc == 0 && nstripped > 0)
+		rc = mg_buf_appendf(out, "; stripped=%zu", nstripped);
 	col = out->len;
 	for (size_t i = 0; rc == 0 && i < r->nsymbols; i++) {
 		char sym[160];
@@ -111,7 +119,7 @@ verdict_header(const struct mg_result *r, struct mg_buf *out)
 
 /* Maps and scans the message file; 0 with r filled, or negative. */
 static int
-scan_file(struct scan_job *job, struct mg_result *r, off_t *size)
+scan_file(struct scan_job *job, struct mg_result *r, struct mg_strip *strip, off_t *size)
 {
 	struct mg_envelope env = { job->req.client_ip, job->req.helo, job->req.mail_from,
 		(const char *const *)job->req.rcpts, job->req.nrcpts, job->req.outbound != 0 };
@@ -128,13 +136,66 @@ scan_file(struct scan_job *job, struct mg_result *r, off_t *size)
 		map = NULL;
 	} else {
 		*size = st.st_size;
-		rc = mg_scan(job->eng->engine, &env, map, (size_t)st.st_size, r);
+		rc = mg_scan_strip(job->eng->engine, &env, map, (size_t)st.st_size, r, strip);
 	}
 	if (map)
 		munmap(map, (size_t)st.st_size);
 	if (fd != -1)
 		close(fd);
 	return rc;
+}
+
+/* The message without its dangerous attachments, beside the original
+ * (<path>.new), written whole and fdatasync'ed before smtpd is told. */
+static int
+strip_write(const struct scan_job *job, const struct mg_strip *strip)
+{
+	char path[4096];
+	int fd, rc = 0;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s%s", job->req.path, SPOOL_NEW_SUFFIX) >=
+	    sizeof(path))
+		return -MG_EINVAL;
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0640)) == -1)
+		rc = -MG_EIO;
+	else if ((rc = mg_write_all(fd, strip->message.data, strip->message.len)) == 0 &&
+	    fdatasync(fd) == -1)
+		rc = -MG_EIO;
+	if (rc < 0)
+		log_syserr("%016" PRIx64 " scan strip_write path=%s", job->req.qid, path);
+	if (fd != -1 && close(fd) == -1 && rc == 0) {
+		log_syserr("%016" PRIx64 " scan strip_write close", job->req.qid);
+		rc = -MG_EIO;
+	}
+	if (rc < 0 && fd != -1)
+		unlink(path);
+	return rc;
+}
+
+/* Fills res from r; the stripped copy is written first (a failure leaves
+ * the TEMPFAIL answer: the message is never delivered unstripped). */
+static int
+job_result(struct scan_job *job, struct mg_result *r, const struct mg_strip *strip,
+    struct mg_buf *symbols, struct proto_scan_result *res)
+{
+	size_t nstripped = r->action == MG_ACTION_ACCEPT ? strip->nstripped : 0;
+	int rc;
+
+	if ((rc = verdict_header(r, nstripped, &r->headers)) < 0 ||
+	    (rc = mg_result_format_symbols(r, symbols)) < 0 ||
+	    (rc = mg_buf_cstr(&r->headers)) < 0 || (rc = mg_buf_cstr(symbols)) < 0 ||
+	    (nstripped > 0 && (rc = strip_write(job, strip)) < 0))
+		return rc;
+	res->action = (uint8_t)r->action;
+	res->verdict = (char *)r->verdict;
+	res->score_milli = (int64_t)(r->score * 1000.0);
+	res->headers = (char *)r->headers.data;
+	res->reply = r->reply;
+	res->symbols = (char *)symbols->data;
+	res->nforged_ar = (uint32_t)r->nforged_ar;
+	memcpy(res->forged_ar, r->forged_ar, sizeof(res->forged_ar));
+	res->nstripped = (uint32_t)nstripped;
+	return 0;
 }
 
 /* Scans one message file and encodes the answer; failures become a
@@ -147,28 +208,22 @@ job_scan(struct scan_job *job)
 		.reply = "Temporary failure while scanning, please try again later" };
 	struct mg_buf symbols;
 	struct mg_result r = { 0 };	/* safe to clear whatever happens */
+	struct mg_strip strip;
 	off_t size;
-	int rc = scan_file(job, &r, &size);
+	int rc;
 
+	mg_strip_init(&strip);
 	mg_buf_init(&symbols, 64 * 1024);
-	if (rc == 0 && (rc = verdict_header(&r, &r.headers)) == 0 &&
-	    (rc = mg_result_format_symbols(&r, &symbols)) == 0 &&
-	    (rc = mg_buf_cstr(&r.headers)) == 0 && (rc = mg_buf_cstr(&symbols)) == 0) {
-		res.action = (uint8_t)r.action;
-		res.verdict = (char *)r.verdict;
-		res.score_milli = (int64_t)(r.score * 1000.0);
-		res.headers = (char *)r.headers.data;
-		res.reply = r.reply;
-		res.symbols = (char *)symbols.data;
-		res.nforged_ar = (uint32_t)r.nforged_ar;
-		memcpy(res.forged_ar, r.forged_ar, sizeof(res.forged_ar));
+	rc = scan_file(job, &r, &strip, &size);
+	if (rc == 0 && (rc = job_result(job, &r, &strip, &symbols, &res)) == 0)
 		log_info("%016" PRIx64 " scan verdict=%s score=%.2f action=%s size=%lld "
-		    "symbols=\"%s\"", job->req.qid, r.verdict, r.score,
-		    mg_verdict_action_name(r.verdict_action), (long long)size, res.symbols);
-	}
+		    "stripped=%" PRIu32 " symbols=\"%s\"", job->req.qid, r.verdict, r.score,
+		    mg_verdict_action_name(r.verdict_action), (long long)size, res.nstripped,
+		    res.symbols);
 	if (proto_scan_result_encode(&job->reply, &res) < 0)
 		log_err("%016" PRIx64 " scan encode_failed", job->req.qid);
 	mg_result_clear(&r);
+	mg_strip_clear(&strip);
 	mg_buf_release(&symbols);
 }
 

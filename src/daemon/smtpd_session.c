@@ -444,10 +444,16 @@ scan_done(struct smtpd_scan_job *job, int err, const struct proto_scan_result *r
 		tx_finish(ss, reply);
 		return;
 	}
-	if (tx_envelope(ss, res) < 0 || tx_rename_forged(ss, res) < 0) {
+	/* the stripped copy first: forged_ar are offsets in it */
+	if ((res->nstripped > 0 && spool_file_replace(&tx->file) < 0) ||
+	    tx_envelope(ss, res) < 0 || tx_rename_forged(ss, res) < 0) {
 		tx_finish(ss, R_TEMPFAIL);
 		return;
 	}
+	if (res->nstripped > 0)
+		log_info("%016" PRIx64 " smtp stripped qid=%016" PRIx64 " files=%" PRIu32
+		    " size=%" PRIu64, smtp_session_info(ss->smtp)->id, tx->file.id,
+		    res->nstripped, tx->file.size);
 	tx->commit.file = &tx->file;
 	tx->commit.env = &tx->env;
 	tx->commit.done = commit_done;

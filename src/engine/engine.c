@@ -10,6 +10,7 @@
 #include "core/err.h"
 #include "core/log.h"
 #include "engine/check.h"
+#include "engine/dangerous.h"
 #include "engine/engine.h"
 #include "engine/symbol.h"
 #include "engine/task.h"
@@ -33,6 +34,8 @@ struct mg_engine {
 	struct mime_analyze_ctx **idle;	/* analysis contexts not in use, under lock */
 	size_t		 nidle, idle_cap;
 	struct dns_resolver *dns;	/* network checks' resolver; NULL when off */
+	bool		 strip;		/* engine.dangerous.action is "strip" */
+	char		*notice;	/* engine.dangerous's notice template */
 };
 
 /* An analysis context for this scan: an idle one, or a new one (there are
@@ -168,6 +171,11 @@ engine_open_checks(const struct mg_conf *conf, const struct mg_check *const *che
 	e->task_timeout_ns = (uint64_t)(conf->engine.task_timeout * 1e9);
 	e->check_timeout_ns = (uint64_t)(conf->engine.check_timeout * 1e9);
 	mime_limits_conf(&e->limits, &conf->engine.mime);
+	e->strip = conf->engine.dangerous.action == CONF_DANGEROUS_STRIP;
+	if ((e->notice = strdup(conf_dangerous_notice(&conf->engine.dangerous))) == NULL) {
+		snprintf(err->text, sizeof(err->text), "out of memory");
+		goto fail;
+	}
 	if (engine_dns_open(e, conf, err) < 0)
 		goto fail;
 	if ((rc = engine_init_checks(e, conf, checks, n, err)) < 0) {
@@ -302,10 +310,19 @@ int
 mg_scan(struct mg_engine *e, const struct mg_envelope *env, const uint8_t *msg,
     size_t len, struct mg_result *res)
 {
+	return mg_scan_strip(e, env, msg, len, res, NULL);
+}
+
+int
+mg_scan_strip(struct mg_engine *e, const struct mg_envelope *env, const uint8_t *msg,
+    size_t len, struct mg_result *res, struct mg_strip *strip)
+{
 	struct mg_task t;
 	struct verdict v;
 	int rc;
 
+	if (strip != NULL)
+		mg_strip_clear(strip);
 	memset(res, 0, sizeof(*res));
 	mg_buf_init(&res->headers, 64 * 1024);
 	if ((rc = task_init(&t, &e->symbols, msg, len, env, ENGINE_ARENA_MAX)) < 0)
@@ -315,12 +332,18 @@ mg_scan(struct mg_engine *e, const struct mg_envelope *env, const uint8_t *msg,
 	if (engine_prepare(e, &t) == 0)
 		engine_run_checks(e, &t);
 	verdict_compute(&e->thresholds, t.symbols, t.nsymbols, &v);
-	rc = engine_result(&t, &v, res);
+	rc = strip != NULL && e->strip ?
+	    dangerous_strip(&t, &e->thresholds, e->notice, &v, strip) : 0;
+	if (rc == 0)
+		rc = engine_result(&t, &v, res);
 	if (rc == 0 && t.msg != NULL)
 		engine_tell_verdict(e, &t, res);
 	task_clear(&t);
-	if (rc < 0)
+	if (rc < 0) {
 		mg_result_clear(res);
+		if (strip != NULL)
+			mg_strip_clear(strip);
+	}
 	return rc;
 }
 
@@ -369,6 +392,7 @@ mg_engine_close(struct mg_engine *e)
 	for (size_t i = 0; i < e->nidle; i++)
 		mime_analyze_ctx_free(e->idle[i]);
 	free(e->idle);
+	free(e->notice);
 	free(e->fail_names);
 	free(e->states);
 	symbol_table_clear(&e->symbols);

@@ -64,6 +64,8 @@ const struct symbol_def symbol_defaults[] = {
 	S("ATT_BOMB", 6.0, MALWARE, "an archive past the expansion ratio or size limit"),
 	S("ATT_DEPTH_LIMIT", 1.0, MALWARE, "archives nested deeper than the limit"),
 	S("ATT_CORRUPT_ARCHIVE", 1.0, MALWARE, "an archive that cannot be read to its end"),
+	{ "ATT_PASSWORD_IN_BODY", 6.0, MG_CAT_DANGEROUS, MG_VERDICT_QUARANTINE,
+	  "an encrypted archive with a password candidate in the message's text" },
 	S("ATTACH_TYPE_FAIL", 0.0, CLEAN, "the attach_type check failed or timed out"),
 };
 

@@ -109,14 +109,39 @@ task_symbol_option(struct mg_task *t, struct task_symbol *s, const char *option)
 	return 0;
 }
 
+/* Records what the symbol is about: a part once, or the message. */
+static void
+task_symbol_about(struct task_symbol *s, const struct mime_part *part)
+{
+	if (part == NULL) {
+		s->about_message = true;
+		return;
+	}
+	for (size_t i = 0; i < s->nparts; i++)
+		if (s->parts[i] == part)
+			return;
+	if (s->nparts == TASK_MAX_PARTS)
+		s->about_message = true;	/* not every part is known: never stripped */
+	else
+		s->parts[s->nparts++] = part;
+}
+
 int
-mg_task_symbol(struct mg_task *t, const char *name, const char *option)
+mg_task_symbol_part(struct mg_task *t, const char *name, const char *option,
+    const struct mime_part *part)
 {
 	struct task_symbol *s = (struct task_symbol *)mg_task_symbol_get(t, name);
 
 	if (s == NULL && (s = task_symbol_new(t, name)) == NULL)
 		return t->nsymbols == TASK_MAX_SYMBOLS ? -MG_ELIMIT : -MG_ENOMEM;
+	task_symbol_about(s, part);
 	return option != NULL ? task_symbol_option(t, s, option) : 0;
+}
+
+int
+mg_task_symbol(struct mg_task *t, const char *name, const char *option)
+{
+	return mg_task_symbol_part(t, name, option, NULL);
 }
 
 int

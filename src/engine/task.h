@@ -18,6 +18,7 @@
 #define TASK_MAX_SYMBOLS	512	/* distinct symbols per message */
 #define TASK_MAX_OPTIONS	8	/* options kept per symbol */
 #define TASK_MAX_OPTION_LEN	256	/* bytes of one option (cut at a UTF-8 boundary) */
+#define TASK_MAX_PARTS		8	/* parts kept per symbol */
 
 struct task_symbol {
 	const char	*name;
@@ -26,6 +27,12 @@ struct task_symbol {
 	enum mg_verdict_action force;
 	const char	*options[TASK_MAX_OPTIONS];
 	size_t		 noptions;
+	/* The MIME parts (attachments) it fired about (mg_task_symbol_part),
+	 * and whether it also fired about the message as a whole (or about
+	 * more parts than are kept): only then is it not about files alone. */
+	const struct mime_part *parts[TASK_MAX_PARTS];
+	size_t		 nparts;
+	bool		 about_message;
 };
 
 struct mg_task {
@@ -63,6 +70,11 @@ void	task_clear(struct mg_task *);
  * NULL; duplicates and options past TASK_MAX_OPTIONS are dropped, long ones
  * cut). 0, -MG_ELIMIT (too many symbols) or -MG_ENOMEM. */
 int	mg_task_symbol(struct mg_task *, const char *name, const char *option);
+/* As mg_task_symbol, about one MIME part of t->msg (an attachment whose
+ * bytes or whose archive members made it fire; the part a dangerous file
+ * is stripped from). part NULL is mg_task_symbol. */
+int	mg_task_symbol_part(struct mg_task *, const char *name, const char *option,
+	    const struct mime_part *part);
 /* As mg_task_symbol, with the configured score multiplied by factor
  * (a classifier's confidence, a list's weight) when the symbol is new. */
 int	mg_task_symbol_scaled(struct mg_task *, const char *name, double factor,

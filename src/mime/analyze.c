@@ -1,6 +1,8 @@
 /* mime_analyze: HTML, URLs, attachments and Received over a parsed
- * message (analyze.h). Every limit is a constant of analyze.h or a limits
- * structure of the analyzer it calls. */
+ * message (analyze.h). Text comes first, wherever it sits in the message,
+ * so that the archive walk can try the passwords it gives (passwords.h).
+ * Every limit is a constant of analyze.h or a limits structure of the
+ * analyzer it calls. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,6 +10,7 @@
 #include "mime/analyze.h"
 #include "mime/attach.h"
 #include "mime/html.h"
+#include "mime/passwords.h"
 #include "mime/received.h"
 #include "mime/url.h"
 
@@ -128,25 +131,34 @@ analyze_attachment(struct mime_analyze_ctx *c, struct mg_arena *a, struct mime_p
 	return 0;
 }
 
-static int
-analyze_part(struct mime_analyze_ctx *c, struct mg_arena *a, struct mime_part *p,
-    struct url_sink *sink, struct attach_limits *budget)
+/* Multipart and message/rfc822 parts: their parts come on their own. */
+static bool
+is_container(const struct mime_part *p)
 {
-	bool text = strcmp(p->type, "text") == 0;
-	int rc = 0;
+	return p->first_child != NULL && strcmp(p->type, "text") != 0;
+}
 
-	if (p->first_child != NULL && !text)
-		return 0;		/* multipart or message/rfc822: its parts come on their own */
-	if (text && strcmp(p->subtype, "html") == 0) {
-		rc = analyze_html(c, a, p, sink);
-	} else if (text) {
+/* A text part: HTML, URLs, and password candidates from the body text. */
+static int
+analyze_text(struct mime_analyze_ctx *c, struct mg_arena *a, struct mime_part *p,
+    struct url_sink *sink, struct mime_passwords *pw)
+{
+	const char *text = p->text;
+	size_t len = p->text_len;
+	int rc;
+
+	if (strcmp(p->subtype, "html") == 0) {
+		if ((rc = analyze_html(c, a, p, sink)) != 0)
+			return rc;
+		text = p->html->visible;
+		len = p->html->visible_len;
+	} else {
 		analyze_text_urls(sink, p->text, p->text_len,
 		    p->is_attachment ? ANALYZE_TEXT_ATT_MAX : ANALYZE_TEXT_MAX);
-		rc = sink->err;
+		if (sink->err != 0)
+			return sink->err;
 	}
-	if (rc == 0 && p->is_attachment)
-		rc = analyze_attachment(c, a, p, budget);
-	return rc;
+	return p->is_attachment ? 0 : passwords_from_text(pw, a, text, len);
 }
 
 int
@@ -154,12 +166,24 @@ mime_analyze(struct mime_analyze_ctx *c, struct mg_arena *a, struct mime_msg *ms
 {
 	struct url_sink sink = { url_set_new(a, ANALYZE_MAX_URLS), 0 };
 	struct attach_limits budget = c->att;
+	struct mime_passwords pw = { .n = 0 };
+	const struct mime_header *subject;
+	size_t i;
 	int rc = 0;
 
 	if (sink.set == NULL)
 		return -MG_ENOMEM;
-	for (size_t i = 0; i < msg->nparts && rc == 0; i++)
-		rc = analyze_part(c, a, msg->parts[i], &sink, &budget);
+	if (msg->root != NULL && (subject = mime_header_find(msg->root, "Subject")) != NULL &&
+	    subject->value != NULL)
+		rc = passwords_from_text(&pw, a, subject->value, strlen(subject->value));
+	for (i = 0; i < msg->nparts && rc == 0; i++)
+		if (!is_container(msg->parts[i]) && strcmp(msg->parts[i]->type, "text") == 0)
+			rc = analyze_text(c, a, msg->parts[i], &sink, &pw);
+	budget.passwords = pw.v;
+	budget.npasswords = pw.n;
+	for (i = 0; i < msg->nparts && rc == 0; i++)
+		if (!is_container(msg->parts[i]) && msg->parts[i]->is_attachment)
+			rc = analyze_attachment(c, a, msg->parts[i], &budget);
 	msg->urls = url_set_items(sink.set, &msg->nurls);
 	if (rc == 0 && msg->root != NULL &&
 	    (msg->received = received_parse(a, msg->root)) == NULL)

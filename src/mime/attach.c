@@ -23,6 +23,8 @@ attach_limits_default(struct attach_limits *l)
 	l->max_expanded = 256u * 1024 * 1024;
 	l->max_kept = 32u * 1024 * 1024;
 	l->max_ratio = 100;
+	l->passwords = NULL;
+	l->npasswords = 0;
 }
 
 struct attach_ctx *
@@ -200,7 +202,7 @@ attach_analyze(struct attach_ctx *c, struct mg_arena *a, const char *name,
 
 static const char *const flag_names[] = {
 	"TYPE_MISMATCH", "DOUBLE_EXT", "RTLO", "DANGEROUS_EXT", "EXECUTABLE", "ARCHIVE",
-	"ENCRYPTED", "BOMB", "DEPTH_LIMIT", "CORRUPT_ARCHIVE", "NO_NAME",
+	"ENCRYPTED", "BOMB", "DEPTH_LIMIT", "CORRUPT_ARCHIVE", "NO_NAME", "PASSWORD_IN_BODY",
 };
 
 const char *

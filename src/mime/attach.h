@@ -26,6 +26,10 @@ enum attach_flag {
 	ATT_F_DEPTH_LIMIT	= 1u << 8,	/* nested archives deeper than the limit */
 	ATT_F_CORRUPT_ARCHIVE	= 1u << 9,	/* archive could not be read to its end */
 	ATT_F_NO_NAME		= 1u << 10,
+	/* encrypted archive and a password candidate in the message's text
+	 * (passwords.h): opened with it (members read, ENCRYPTED cleared) or
+	 * not (ENCRYPTED stays) */
+	ATT_F_PASSWORD_IN_BODY	= 1u << 11,
 };
 
 struct attach_limits {
@@ -35,7 +39,14 @@ struct attach_limits {
 	unsigned	 max_ratio;		/* member size / compressed size: 100 */
 	uint64_t	 max_kept;		/* member bytes kept for the checks
 						 * per message: 32 MiB */
+	/* Password candidates tried, in order, on each encrypted archive
+	 * (at most ATTACH_PASSWORDS_MAX; none by default). */
+	const char *const *passwords;
+	size_t		 npasswords;
 };
+
+#define ATTACH_PASSWORDS_MAX	8	/* candidates tried per archive */
+#define ATTACH_PASSWORD_TRIES	64	/* archive openings with a password per attachment */
 
 struct attach_member {
 	const char	*path;		/* inside the archive, UTF-8 */
@@ -62,7 +73,10 @@ struct mime_attachment {
 	struct attach_member *members;
 	size_t		 nmembers;
 	const char	*visual_name;	/* as displayed when ATT_F_RTLO, else NULL */
-	uint64_t	 expanded;	/* members' sizes (declared or read), all depths */
+	uint64_t	 expanded;	/* members' sizes (declared or read), all depths,
+					 * and bytes read by wrong passwords */
+	const char	*password;	/* the candidate that opened it (the
+					 * outermost such archive), or NULL */
 };
 
 struct attach_ctx;	/* libmagic handle; one per thread (magic_t is not thread-safe) */

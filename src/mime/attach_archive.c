@@ -2,9 +2,10 @@
  * size and the real type of its first bytes, nested archives read into
  * memory and walked in turn within the depth, member, ratio and total
  * limits. A bomb is flagged as soon as a declared or read size shows it,
- * never expanded; libarchive errors stop the walk of that archive. Only
- * in-process decompressors are enabled (no external programs), and no
- * format that reads other files (mtree). */
+ * never expanded; libarchive errors stop the walk of that archive. An
+ * encrypted archive is walked again with each password candidate of the
+ * limits until one reads it. Only in-process decompressors are enabled
+ * (no external programs), and no format that reads other files (mtree). */
 #include <archive.h>
 #include <archive_entry.h>
 #include <stdlib.h>
@@ -15,6 +16,8 @@
 #include "mime/attach_int.h"
 
 #define CHUNK		(64 * 1024)
+#define CAPS_DECRYPT	(ARCHIVE_READ_FORMAT_CAPS_ENCRYPT_DATA | \
+	ARCHIVE_READ_FORMAT_CAPS_ENCRYPT_METADATA)
 
 /* Decompressors tried, in the order of the bits of attach_ctx.filters. */
 static int (*const filter_table[])(struct archive *) = {
@@ -47,9 +50,23 @@ struct walk {
 	size_t			 n, cap;
 	uint64_t		 expanded;
 	uint64_t		 kept;		/* member bytes kept in the arena */
+	uint64_t		 work;		/* bytes decompressed, discarded listings too */
+	unsigned		 tries;		/* archives opened with a password */
+	const char		*password;	/* the first candidate that opened one */
 	uint8_t			*scratch;	/* CHUNK bytes for draining */
 	bool			 stop;		/* a bomb or a limit: no more reading */
 	bool			 nomem;
+};
+
+/* One archive being walked. */
+struct level {
+	const char		*prefix;	/* path of the member holding it, or NULL */
+	const char		*outer;		/* name of the file holding it */
+	unsigned		 depth;		/* of its members */
+	size_t			 arclen;	/* its bytes */
+	const char		*pass;		/* the candidate tried, or NULL */
+	bool			 locked;	/* an encrypted member pass did not read */
+	bool			 decryptable;	/* libarchive decrypts its format (zip, not 7z) */
 };
 
 /* One member being read: what was counted towards the limits. */
@@ -79,9 +96,11 @@ attach__filters_probe(void)
 	return bits;
 }
 
-/* raw_only: the data as one compressed stream, whatever it holds. */
+/* raw_only: the data as one compressed stream, whatever it holds; pass:
+ * the passphrase tried on encrypted entries, or NULL. */
 static struct archive *
-archive_open(const struct walk *w, const uint8_t *data, size_t len, bool raw_only)
+archive_open(const struct walk *w, const uint8_t *data, size_t len, bool raw_only,
+    const char *pass)
 {
 	struct archive *a = archive_read_new();
 	size_t i;
@@ -96,7 +115,8 @@ archive_open(const struct walk *w, const uint8_t *data, size_t len, bool raw_onl
 	else
 		for (i = 0; i < NELEM(format_table); i++)
 			format_table[i](a);
-	if (archive_read_open_memory(a, data, len) != ARCHIVE_OK) {
+	if ((pass != NULL && archive_read_add_passphrase(a, pass) != ARCHIVE_OK) ||
+	    archive_read_open_memory(a, data, len) != ARCHIVE_OK) {
 		archive_read_free(a);
 		return NULL;
 	}
@@ -119,6 +139,7 @@ count_read(struct walk *w, struct mread *r, size_t n)
 	struct attach_member *m = &w->v[r->idx];
 
 	r->nread += n;
+	w->work += n;
 	if (r->nread > m->size) {
 		w->expanded += r->nread - m->size;
 		m->size = r->nread;
@@ -332,23 +353,27 @@ member_keep(struct walk *w, size_t idx, const struct mg_buf *data)
 }
 
 /* Lists one member (not a directory): its name flags, and unless its
- * declared size already makes a bomb or it is encrypted, the real type of
- * its first bytes; nested archives are walked; a member of unknown size
- * is read to its end here so that libarchive never skips unbounded data;
- * its content is kept when it fits max_kept. Returns the flags for the
- * archive holding it (CORRUPT_ARCHIVE: stop). */
+ * declared size already makes a bomb or it is encrypted (without a
+ * passphrase), the real type of its first bytes; nested archives are
+ * walked; a member of unknown size is read to its end here so that
+ * libarchive never skips unbounded data; its content is kept when it fits
+ * max_kept. An encrypted member the passphrase cannot read locks the
+ * level. Returns the flags for the archive holding it (CORRUPT_ARCHIVE:
+ * stop). */
 static unsigned
-walk_member(struct walk *w, struct archive *a, struct archive_entry *e, size_t arclen,
-    const char *prefix, const char *outer, unsigned depth)
+walk_member(struct walk *w, struct archive *a, struct archive_entry *e, struct level *lv)
 {
 	bool declared = archive_entry_size_is_set(e) && archive_entry_size(e) >= 0;
-	struct mread r = { .idx = w->n, .arclen = arclen };
+	bool encrypted = archive_entry_is_encrypted(e);
+	struct mread r = { .idx = w->n, .arclen = lv->arclen };
+	unsigned depth = lv->depth;
 	struct attach_member *m;
 	struct mg_buf data;
 	bool whole = false;	/* data holds the member's whole content */
 	int rc;
 
-	if ((m = member_push(w)) == NULL || (m->path = member_path(w, a, e, prefix, outer)) == NULL ||
+	if ((m = member_push(w)) == NULL ||
+	    (m->path = member_path(w, a, e, lv->prefix, lv->outer)) == NULL ||
 	    !member_name_flags(w, r.idx)) {
 		w->nomem = w->stop = true;
 		return 0;
@@ -357,13 +382,13 @@ walk_member(struct walk *w, struct archive *a, struct archive_entry *e, size_t a
 	if (declared) {
 		m->size = (uint64_t)archive_entry_size(e);
 		w->expanded += m->size;
-		if (too_big(w, m->size, arclen)) {
+		if (too_big(w, m->size, lv->arclen)) {
 			m->flags |= ATT_F_BOMB;
 			w->stop = true;
 			return 0;
 		}
 	}
-	if (archive_entry_is_encrypted(e)) {
+	if (encrypted && lv->pass == NULL) {
 		m->flags |= ATT_F_ENCRYPTED;
 		return 0;
 	}
@@ -385,6 +410,11 @@ walk_member(struct walk *w, struct archive *a, struct archive_entry *e, size_t a
 	mg_buf_release(&data);
 	if (rc == 0 && !w->stop && !declared && !whole)
 		rc = read_data(w, a, &r, NULL, 0);
+	if (rc < 0 && encrypted) {
+		w->v[r.idx].flags |= ATT_F_ENCRYPTED;
+		lv->locked = true;
+		return 0;
+	}
 	return rc < 0 ? ATT_F_CORRUPT_ARCHIVE : 0;
 }
 
@@ -402,8 +432,8 @@ stream_too_big(const struct walk *w, struct archive *a, size_t len)
  * whole (CORRUPT_ARCHIVE, ENCRYPTED headers, BOMB for a limit it hit).
  * *empty: a compressed stream in which no member was found. */
 static unsigned
-walk_once(struct walk *w, const uint8_t *data, size_t len, const char *prefix,
-    const char *outer, unsigned depth, bool raw_only, bool *empty)
+walk_once(struct walk *w, const uint8_t *data, size_t len, struct level *lv, bool raw_only,
+    bool *empty)
 {
 	struct archive_entry *e;
 	struct archive *a;
@@ -413,9 +443,9 @@ walk_once(struct walk *w, const uint8_t *data, size_t len, const char *prefix,
 	int r;
 
 	*empty = false;
-	if ((a = archive_open(w, data, len, raw_only)) == NULL)
+	if ((a = archive_open(w, data, len, raw_only, lv->pass)) == NULL)
 		return ATT_F_CORRUPT_ARCHIVE;
-	while (!w->stop && !(flags & ATT_F_CORRUPT_ARCHIVE)) {
+	while (!w->stop && !lv->locked && !(flags & ATT_F_CORRUPT_ARCHIVE)) {
 		if ((r = archive_read_next_header(a, &e)) == ARCHIVE_EOF)
 			break;
 		if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
@@ -438,27 +468,92 @@ walk_once(struct walk *w, const uint8_t *data, size_t len, const char *prefix,
 		}
 		if (archive_entry_filetype(e) == AE_IFDIR)
 			continue;
-		flags |= walk_member(w, a, e, len, prefix, outer, depth);
+		flags |= walk_member(w, a, e, lv);
 		if (is_raw(a))
 			break;
 	}
 	*empty = flags == 0 && !w->stop && w->n == listed && archive_filter_count(a) > 1;
+	lv->decryptable = (archive_read_format_capabilities(a) & CAPS_DECRYPT) != 0;
 	archive_read_free(a);
 	return flags;
 }
 
+/* Whether the archive listed from index from (its members at depth) has
+ * encrypted content left unread. */
+static bool
+encrypted_left(const struct walk *w, size_t from, unsigned depth, unsigned flags)
+{
+	if (flags & ATT_F_ENCRYPTED)
+		return true;
+	for (size_t i = from; i < w->n; i++)
+		if (w->v[i].depth == depth && (w->v[i].flags & ATT_F_ENCRYPTED))
+			return true;
+	return false;
+}
+
+/* The encrypted archive listed in w->v[from..] (flags: that walk's) walked
+ * again with each password candidate: the first listing that reads every
+ * encrypted member replaces it. A discarded listing leaves the bytes it
+ * decompressed counted in expanded (so retries spend the budget), not its
+ * declared sizes. */
+static unsigned
+walk_passwords(struct walk *w, const uint8_t *data, size_t len, struct level *lv,
+    size_t from, uint64_t plain_extra, unsigned flags)
+{
+	size_t plain_n = w->n, i, max = w->lim->npasswords;
+	const char *opened = w->password;	/* by an archive of a discarded listing */
+	uint64_t expanded, work;
+	unsigned got;
+	bool empty;
+
+	if (max > ATTACH_PASSWORDS_MAX)
+		max = ATTACH_PASSWORDS_MAX;
+	for (i = 0; i < max && w->tries < ATTACH_PASSWORD_TRIES && !w->stop; i++) {
+		expanded = w->expanded;
+		work = w->work;
+		w->tries++;
+		lv->pass = w->lim->passwords[i];
+		lv->locked = false;
+		got = walk_once(w, data, len, lv, false, &empty);
+		if (!w->stop && encrypted_left(w, plain_n, lv->depth, got)) {
+			w->n = plain_n;
+			w->expanded = expanded + (w->work - work);
+			w->password = opened;
+			continue;
+		}
+		memmove(&w->v[from], &w->v[plain_n], (w->n - plain_n) * sizeof(*w->v));
+		w->n = from + (w->n - plain_n);
+		w->expanded -= plain_extra < w->expanded ? plain_extra : w->expanded;
+		if (w->password == NULL && !w->stop)
+			w->password = lv->pass;
+		return got | ATT_F_PASSWORD_IN_BODY;
+	}
+	return flags | ATT_F_PASSWORD_IN_BODY;
+}
+
 /* A compressed stream that holds no member (zeros read as an empty tar)
- * is walked again as one stream: its size is what a reader gets. */
+ * is walked again as one stream: its size is what a reader gets. An
+ * encrypted archive is walked again with the password candidates. */
 static unsigned
 walk_archive(struct walk *w, const uint8_t *data, size_t len, const char *prefix,
     const char *outer, unsigned depth)
 {
+	struct level lv = { .prefix = prefix, .outer = outer, .depth = depth, .arclen = len };
+	uint64_t expanded = w->expanded, work = w->work, extra;
+	size_t from = w->n;
 	bool empty;
-	unsigned flags = walk_once(w, data, len, prefix, outer, depth, false, &empty);
+	unsigned flags = walk_once(w, data, len, &lv, false, &empty);
 
 	if (empty)
-		flags = walk_once(w, data, len, prefix, outer, depth, true, &empty);
-	return flags;
+		return walk_once(w, data, len, &lv, true, &empty);
+	if (w->lim->npasswords == 0 || w->stop || !encrypted_left(w, from, depth, flags))
+		return flags;
+	if (!lv.decryptable)		/* 7z, rar: flagged, never opened */
+		return flags | ATT_F_PASSWORD_IN_BODY;
+	/* what the plain listing counted beyond the bytes it decompressed */
+	extra = w->expanded - expanded;
+	extra -= w->work - work < extra ? w->work - work : extra;
+	return walk_passwords(w, data, len, &lv, from, extra, flags);
 }
 
 int
@@ -478,6 +573,7 @@ attach__archive_walk(struct attach_ctx *c, struct mg_arena *arena, struct mime_a
 	flags = walk_archive(&w, data, len, NULL, att->name, 1);
 	if (c->utf8 != (locale_t)0)
 		uselocale(old);
+	att->password = w.password;
 	free(w.scratch);
 	if (!w.nomem && w.n > 0) {
 		if ((att->members = mg_arena_alloc(arena, w.n * sizeof(*w.v))) == NULL)

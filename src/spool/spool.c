@@ -234,12 +234,39 @@ unlink_name(int dirfd, const char *dirname, const char *name, uint64_t id)
 	return 0;
 }
 
+int
+spool_file_replace(struct spool_file *f)
+{
+	char name[NAME_MAX_LEN], repl[NAME_MAX_LEN];
+	struct stat st;
+	int fd;
+
+	spool_name(name, f->id, "");
+	spool_name(repl, f->id, SPOOL_NEW_SUFFIX);
+	if ((fd = openat(f->spool->incoming_fd, repl, O_RDWR | O_CLOEXEC | O_NOFOLLOW)) == -1 ||
+	    fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    renameat(f->spool->incoming_fd, repl, f->spool->incoming_fd, name) == -1) {
+		log_syserr("%016" PRIx64 " spool replace file=incoming/%s", f->id, repl);
+		if (fd != -1)
+			close(fd);
+		unlink_name(f->spool->incoming_fd, "incoming", repl, f->id);
+		return -MG_EIO;
+	}
+	if (f->fd != -1 && close(f->fd) == -1)
+		log_syswarn("%016" PRIx64 " spool close", f->id);
+	f->fd = fd;
+	f->size = (uint64_t)st.st_size;
+	return 0;
+}
+
 void
 spool_file_abort(struct spool_file *f)
 {
 	char name[NAME_MAX_LEN];
 
 	close_fds(f);
+	spool_name(name, f->id, SPOOL_NEW_SUFFIX);
+	unlink_name(f->spool->incoming_fd, "incoming", name, f->id);
 	spool_name(name, f->id, ".env");
 	unlink_name(f->spool->incoming_fd, "incoming", name, f->id);
 	spool_name(name, f->id, "");

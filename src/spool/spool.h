@@ -41,9 +41,16 @@ int	spool_file_write(struct spool_file *, const void *, size_t);
  * when the bytes differ or lie past what was written, -MG_EIO. */
 int	spool_file_patch(struct spool_file *, uint64_t off, const char *expect,
 	    const char *repl);
+/* A replacement of incoming/ID's content, written whole and fsynced by
+ * scand (dangerous files stripped) at incoming/ID.new. */
+#define SPOOL_NEW_SUFFIX	".new"
+/* Puts incoming/ID.new in the place of incoming/ID (rename; the original
+ * is gone) and reopens it; size becomes its length. On error incoming/ID
+ * is unchanged and ID.new removed: -MG_EIO. */
+int	spool_file_replace(struct spool_file *);
 /* Path of incoming/ID (for scand, which only reads it). */
 void	spool_file_path(const struct spool_file *, char *out, size_t outlen);
-/* Removes incoming/ID (message refused or session gone). */
+/* Removes incoming/ID and any ID.new (message refused or session gone). */
 void	spool_file_abort(struct spool_file *);
 
 /* Step 1 of commit, thread-safe, per message: fdatasync the data, write

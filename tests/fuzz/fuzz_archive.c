@@ -69,6 +69,7 @@ check(const struct mime_attachment *att, const struct attach_limits *lim, size_t
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	static const char *const passwords[] = { "infected", "secret" };
 	struct attach_limits lim;
 	struct mg_arena *a;
 	char err[256], name[128];
@@ -81,6 +82,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	attach_limits_default(&lim);
 	lim.max_expanded = 16 * 1024 * 1024;
 	lim.max_members = 1000;
+	lim.passwords = passwords;	/* encrypted seeds use "secret": the retry path */
+	lim.npasswords = sizeof(passwords) / sizeof(passwords[0]);
 	if ((a = mg_arena_new(64 * 1024, 0)) == NULL)
 		abort();
 	check(attach_analyze(ctx, a, "fuzz.tar.gz", "application/octet-stream", data, size, &lim),

@@ -265,13 +265,11 @@ static struct blob
 seed(const char *name)
 {
 	char path[4096];
-	const char *slash = strrchr(__FILE__, '/');
 	struct blob b = { malloc(OUT_MAX), 0 };
 	FILE *f;
 
 	assert_non_null(b.data);
-	snprintf(path, sizeof(path), "%.*s/../fuzz/corpus/fuzz_archive/%s",
-	    slash ? (int)(slash - __FILE__) : 1, slash ? __FILE__ : ".", name);
+	snprintf(path, sizeof(path), "%s/tests/fuzz/corpus/fuzz_archive/%s", MG_SOURCE_DIR, name);
 	if ((f = fopen(path, "rb")) == NULL)
 		fail_msg("cannot open seed %s", path);
 	b.len = fread(b.data, 1, OUT_MAX, f);

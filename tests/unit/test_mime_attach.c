@@ -210,9 +210,9 @@ test_fields(void **state)
 	long_name[sizeof(long_name) - 1] = '\0';
 	assert_null(analyze(a, long_name, NULL, samples[S_TEXT], NULL));
 	mg_arena_free(a);
-	for (unsigned bit = 1; bit <= ATT_F_NO_NAME; bit <<= 1)
+	for (unsigned bit = 1; bit <= ATT_F_PASSWORD_IN_BODY; bit <<= 1)
 		assert_non_null(attach_flag_name(bit));
-	assert_null(attach_flag_name(ATT_F_NO_NAME << 1));
+	assert_null(attach_flag_name(ATT_F_PASSWORD_IN_BODY << 1));
 	assert_null(attach_flag_name(3));
 }
 

@@ -595,14 +595,10 @@ test_feeds(void **state)
 	char dir[4096], path[4200];
 	struct mg_arena *a;
 	unsigned lines = 0, fail = 0;
-	const char *slash;
 	size_t i;
 	int bad = 0, rc, found = 0;
 
-	/* __FILE__ is tests/unit/test_mime_url.c in the source tree */
-	if ((slash = strstr(__FILE__, "/tests/unit/")) == NULL)
-		skip();
-	snprintf(dir, sizeof(dir), "%.*s/../shared/corpus/urls", (int)(slash - __FILE__), __FILE__);
+	snprintf(dir, sizeof(dir), "%s/../shared/corpus/urls", MG_SOURCE_DIR);
 	if ((a = mg_arena_new(1024 * 1024, 0)) == NULL)
 		fail();
 	for (i = 0; i < sizeof(feeds) / sizeof(feeds[0]); i++) {

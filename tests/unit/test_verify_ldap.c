@@ -59,21 +59,11 @@ slapd_cmd(const char *what)
 	return pclose(p) == 0 ? port : -1;
 }
 
-/* tests/ldap/slapd.py: __FILE__ may be relative to the build directory,
- * which is the parent of the one ctest runs this in. */
+/* tests/ldap/slapd.py in the source tree. */
 static int
 find_fixture(void)
 {
-	const char *slash = strstr(__FILE__, "tests/unit/");
-	const char *env = getenv("MG_SOURCE_DIR");
-	int n = slash != NULL ? (int)(slash - __FILE__) : 0;
-
-	if (env != NULL)
-		snprintf(fixture, sizeof(fixture), "%s/tests/ldap/slapd.py", env);
-	if (env == NULL || access(fixture, R_OK) != 0)
-		snprintf(fixture, sizeof(fixture), "%.*stests/ldap/slapd.py", n, __FILE__);
-	if (access(fixture, R_OK) != 0 && __FILE__[0] != '/')
-		snprintf(fixture, sizeof(fixture), "../%.*stests/ldap/slapd.py", n, __FILE__);
+	snprintf(fixture, sizeof(fixture), "%s/tests/ldap/slapd.py", MG_SOURCE_DIR);
 	return access(fixture, R_OK);
 }
 
