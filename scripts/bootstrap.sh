@@ -12,7 +12,7 @@ libunbound-dev libcmocka-dev
 libicu-dev libidn2-dev libpsl-dev publicsuffix libmagic-dev libarchive-dev
 libhyperscan-dev libpcre2-dev libxxhash-dev
 libldap2-dev slapd ldap-utils libcrypt-dev
-libclamav-dev clamav-daemon clamav-testfiles libyara-dev
+libclamav-dev clamav-daemon clamav-testfiles libyara-dev xorriso
 python3 python3-pytest python3-aiosmtpd python3-dnslib
 openssl sqlite3 zstd tar
 "

@@ -61,7 +61,9 @@ const struct symbol_def symbol_defaults[] = {
 	S("ATT_DANGEROUS_EXT", 4.0, MALWARE, "an executable or script extension"),
 	S("ATT_EXECUTABLE", 5.0, MALWARE, "the real type is an executable or a script"),
 	S("ATT_ENCRYPTED", 2.0, MALWARE, "an encrypted archive (or member)"),
-	S("ATT_BOMB", 6.0, MALWARE, "an archive past the expansion ratio or size limit"),
+	/* what a bomb holds was never scanned: held, like an unscannable file */
+	{ "ATT_BOMB", 6.0, MG_CAT_MALWARE, MG_VERDICT_QUARANTINE,
+	  "an archive past the expansion ratio or size limit" },
 	S("ATT_DEPTH_LIMIT", 1.0, MALWARE, "archives nested deeper than the limit"),
 	S("ATT_CORRUPT_ARCHIVE", 1.0, MALWARE, "an archive that cannot be read to its end"),
 	{ "ATT_PASSWORD_IN_BODY", 6.0, MG_CAT_DANGEROUS, MG_VERDICT_QUARANTINE,

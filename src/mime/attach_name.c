@@ -11,11 +11,13 @@
 
 #include "mime/attach_int.h"
 
-/* Run on a double click, or hand the file to something that runs it. */
+/* Run on a double click, or hand the file to something that runs it (and
+ * virtual disks, which Windows mounts on a double click and we cannot open:
+ * ISO and IMG images are read as archives instead). */
 static const char dangerous_exts[] =
     " exe scr com pif bat cmd js jse vbs vbe wsf wsh wsc hta ps1 psm1 lnk msi msp"
     " mst jar cpl reg scf chm xll msc gadget inf sct url appref-ms application"
-    " appx appxbundle msix msixbundle settingcontent-ms ";
+    " appx appxbundle msix msixbundle settingcontent-ms vhd vhdx ";
 
 /* What a victim expects to open: the decoy before a dangerous extension. */
 static const char decoy_exts[] =

@@ -47,6 +47,7 @@ test_name_flags(void **state)
 		{ "x.ps1", "DANGEROUS_EXT" },
 		{ "x.iso", "-" },				/* a container, not dangerous */
 		{ "x.img", "-" },
+		{ "x.vhdx", "DANGEROUS_EXT" },			/* a disk image we cannot open */
 		{ "x.jar", "DANGEROUS_EXT" },
 		{ "x.docm", "-" },
 		{ "invoice_\xe2\x80\xae" "fdp.exe", "RTLO|DANGEROUS_EXT" },
