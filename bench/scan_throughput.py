@@ -37,6 +37,8 @@ def parse_args():
                    help="comma-separated: full, analyze (--no-checks), parse (--parse-only)")
     p.add_argument("--repeat", type=int, default=3, help="runs per mode; the best is kept")
     p.add_argument("--keep", action="store_true", help="keep the work directory")
+    p.add_argument("--no-malware", action="store_true",
+                   help="without the anti-virus engine and YARA rules")
     return p.parse_args()
 
 
@@ -82,10 +84,14 @@ def make_sample(test_list, count, workdir):
     return sample, labels
 
 
-def make_conf(mailgate, train_list, workdir):
+def make_conf(mailgate, train_list, workdir, malware):
     """A configuration with the shipped rules and model and a Bayes store
-    learned from train_list; network checks off."""
+    learned from train_list, and with malware the shipped anti-virus
+    signatures and YARA rules as in etc/mailgate.conf; network checks off."""
     conf = os.path.join(workdir, "bench.conf")
+    files = (f"""  av = {{ clamav = {{ enabled = true; database = "{TOP}/rules/av"; }}; }};
+  yara = {{ dirs = [ "{TOP}/rules/yara" ]; }};
+""" if malware else "")
     with open(conf, "w") as f:
         f.write(f"""spool = "{workdir}/spool";
 store = "{workdir}/db";
@@ -96,7 +102,7 @@ engine = {{
   rules = {{ dirs = [ "{TOP}/rules" ]; }};
   model = {{ path = "{TOP}/models/model.bin"; }};
   bayes = {{ path = "{workdir}/bayes.db"; }};
-}};
+{files}}};
 """)
     for label in ("spam", "ham"):
         files = [p for p, lab in read_list(train_list) if (lab == "ham") == (label == "ham")]
@@ -145,7 +151,7 @@ def main():
         t0 = time.time()
         test_list, train_list = split_lists(os.path.abspath(args.corpus), workdir)
         sample, labels = make_sample(test_list, args.sample, workdir)
-        conf = make_conf(mailgate, train_list, workdir)
+        conf = make_conf(mailgate, train_list, workdir, not args.no_malware)
         size = sum(os.path.getsize(p) for p in labels)
         print(f"sample: {len(labels)} messages of the test split, {size / 1e6:.1f} MB "
               f"(prepared with Bayes learned in {time.time() - t0:.1f} s), {args.threads} "

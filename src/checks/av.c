@@ -28,6 +28,7 @@ struct av_state {
 	size_t		 neng;
 	struct mg_av_cache *cache;
 	enum conf_av_failure on_failure;
+	bool		 bodies;		/* engine.av.bodies */
 	uint64_t	 timeout_ns[AV_MAX_ENGINES];
 };
 
@@ -81,6 +82,7 @@ av_init(const struct mg_conf *conf, void **state, char *err, size_t errlen)
 		return -MG_ENOMEM;
 	}
 	st->on_failure = c->on_failure;
+	st->bodies = c->bodies;
 	/* clamd first: it scans elsewhere while libclamav scans here. */
 	if ((c->clamd != NULL && av_add(st, &mg_av_clamd, c, c->clamd_timeout, err, errlen) < 0) ||
 	    (c->clamav && av_add(st, &mg_av_clamav, c, c->clamav_timeout, err, errlen) < 0)) {
@@ -225,7 +227,7 @@ av_scan(void *state, struct mg_task *t)
 		return 0;
 	for (size_t i = 0; i < m->nparts; i++) {
 		const struct mime_part *p = m->parts[i];
-		if (p->first_child != NULL || p->body.len == 0)
+		if (p->first_child != NULL || p->body.len == 0 || (!st->bodies && p->att == NULL))
 			continue;	/* multipart and message/rfc822: their leaves come */
 		if (mg_task_expired(t)) {
 			/* the parts left are unscanned: never passed silently */

@@ -1,6 +1,7 @@
 /* engine.av (conf_av.h): clamav { enabled; database; max_filesize;
  * max_scansize; max_recursion; max_files; timeout; }; clamd { address;
- * timeout; }; cache { ttl; max_entries; }; on_failure = "tempfail". */
+ * timeout; }; cache { ttl; max_entries; }; on_failure = "tempfail";
+ * bodies = BOOL. */
 #include <libconfig.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,7 @@ conf_av_defaults(struct conf_av *c)
 	c->clamav_timeout = 30.0;
 	c->clamd_timeout = 30.0;
 	c->on_failure = CONF_AV_TEMPFAIL;
+	c->bodies = true;
 }
 
 static int
@@ -115,7 +117,8 @@ av_load_clamd(struct conf_ctx *cx, const config_setting_t *g, struct conf_av *c)
 int
 conf_load_av(struct conf_ctx *cx, const struct config_setting_t *g, struct conf_av *c)
 {
-	static const char *const keys[] = { "clamav", "clamd", "cache", "on_failure", NULL };
+	static const char *const keys[] = { "clamav", "clamd", "cache", "on_failure", "bodies",
+		NULL };
 	const config_setting_t *s;
 	int failure = (int)c->on_failure;
 
@@ -132,7 +135,8 @@ conf_load_av(struct conf_ctx *cx, const struct config_setting_t *g, struct conf_
 	    "max_entries", NULL }) < 0 ||
 	    conf_load_u32s(cx, s, "engine.av.cache", cache_nums, NELEM(cache_nums), c) < 0))
 		return -1;
-	if (conf_get_enum(cx, g, "on_failure", failure_names, &failure) < 0)
+	if (conf_get_enum(cx, g, "on_failure", failure_names, &failure) < 0 ||
+	    conf_get_bool(cx, g, "bodies", "engine.av", &c->bodies) < 0)
 		return -1;
 	c->on_failure = (enum conf_av_failure)failure;
 	return 0;

@@ -28,6 +28,7 @@ struct conf_av {
 	uint32_t	 cache_ttl;		/* seconds; 0 = no cache */
 	uint32_t	 cache_max_entries;
 	enum conf_av_failure on_failure;
+	bool		 bodies;		/* text bodies too, not only attachments */
 };
 
 /* Numbers only; database and clamd stay NULL (allocates nothing). */

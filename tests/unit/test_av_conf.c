@@ -35,6 +35,7 @@ test_conf_defaults(void **state)
 	assert_int_equal(av->cache_ttl, 3600);
 	assert_int_equal(av->cache_max_entries, 100000);
 	assert_int_equal(av->on_failure, CONF_AV_TEMPFAIL);
+	assert_true(av->bodies);
 	conf_free(c);
 }
 
@@ -47,7 +48,7 @@ test_conf_full(void **state)
 	    "  max_recursion = 3; max_files = 7; timeout = 2.5; };\n"
 	    "clamd = { address = \"unix:run/clamd.sock\"; timeout = 1; };\n"
 	    "cache = { ttl = 0; max_entries = 5; };\n"
-	    "on_failure = \"accept_with_header\"; }; };\n", err, sizeof(err));
+	    "on_failure = \"accept_with_header\"; bodies = false; }; };\n", err, sizeof(err));
 	const struct conf_av *av;
 
 	if (c == NULL)
@@ -66,6 +67,7 @@ test_conf_full(void **state)
 	assert_int_equal(av->cache_ttl, 0);
 	assert_int_equal(av->cache_max_entries, 5);
 	assert_int_equal(av->on_failure, CONF_AV_ACCEPT_WITH_HEADER);
+	assert_false(av->bodies);
 	conf_free(c);
 
 	c = conf_fixture_load(dir, CONF_BASE "engine = { av = { clamav = { enabled = false; };\n"
