@@ -16,6 +16,8 @@
 #include "mime/attach_int.h"
 
 #define CHUNK		(64 * 1024)
+/* Bytes of a member of unknown size read to be kept for the checks. */
+#define KEEP_UNDECLARED_MAX	(4u * 1024 * 1024)
 #define CAPS_DECRYPT	(ARCHIVE_READ_FORMAT_CAPS_ENCRYPT_DATA | \
 	ARCHIVE_READ_FORMAT_CAPS_ENCRYPT_METADATA)
 
@@ -334,6 +336,25 @@ keep_fits(const struct walk *w, uint64_t size)
 	return w->kept <= w->lim->max_kept && size <= w->lim->max_kept - w->kept;
 }
 
+/* Reads a member's content into data to keep it: a declared size in one
+ * allocation, an undeclared one (a compressed stream) up to
+ * KEEP_UNDECLARED_MAX only, so that a bomb is never buffered; the rest of
+ * such a member is drained by the caller. */
+static int
+member_read_whole(struct walk *w, struct archive *a, struct mread *r, struct mg_buf *data,
+    bool declared)
+{
+	uint64_t size = w->v[r->idx].size;
+
+	if (!declared)
+		return read_data(w, a, r, data, KEEP_UNDECLARED_MAX);
+	if (size > data->len && mg_buf_reserve(data, (size_t)(size - data->len)) != 0) {
+		w->nomem = w->stop = true;
+		return 1;
+	}
+	return read_data(w, a, r, data, SIZE_MAX);
+}
+
 /* Copies a member's whole content into the arena for the checks. */
 static void
 member_keep(struct walk *w, size_t idx, const struct mg_buf *data)
@@ -402,8 +423,8 @@ walk_member(struct walk *w, struct archive *a, struct archive_entry *e, struct l
 		rc = member_descend(w, a, &r, &data, depth);
 		whole = rc == 0 && depth < w->lim->max_depth;
 	} else if (rc == 0 && !w->stop && keep_fits(w, w->v[r.idx].size)) {
-		rc = read_data(w, a, &r, &data, SIZE_MAX);
-		whole = rc == 0;
+		rc = member_read_whole(w, a, &r, &data, declared);
+		whole = rc == 0 && (declared || data.len < KEEP_UNDECLARED_MAX);
 	}
 	if (whole && !w->stop)
 		member_keep(w, r.idx, &data);
