@@ -14,6 +14,7 @@ libhyperscan-dev libpcre2-dev libxxhash-dev
 libldap2-dev slapd ldap-utils libcrypt-dev
 libclamav-dev clamav-daemon clamav-testfiles libyara-dev xorriso
 libzstd-dev libzbar-dev libpng-dev libjpeg62-turbo-dev libgif-dev
+qrencode python3-pil
 python3 python3-pytest python3-aiosmtpd python3-dnslib
 openssl sqlite3 zstd tar
 "

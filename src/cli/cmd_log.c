@@ -33,95 +33,6 @@ usage(void)
 	return 2;
 }
 
-/* Reads exactly n decimal digits at *p. */
-static bool
-digits(const char **p, int n, int *v)
-{
-	*v = 0;
-	for (int i = 0; i < n; i++, (*p)++) {
-		if (**p < '0' || **p > '9')
-			return false;
-		*v = *v * 10 + (**p - '0');
-	}
-	return true;
-}
-
-static bool
-expect(const char **p, char c)
-{
-	if (**p != c)
-		return false;
-	(*p)++;
-	return true;
-}
-
-/* "YYYY-MM-DD[THH:MM[:SS]][Z]" in UTC ("T" may be a space). A date alone
- * means its first second, or with end_of_day its last one. */
-static int
-parse_iso(const char *s, bool end_of_day, time_t *out)
-{
-	struct tm tm = { 0 };
-	const char *p = s;
-	int y, mo, d, h = 0, mi = 0, sec = 0;
-	bool date_only;
-	time_t t;
-
-	if (!digits(&p, 4, &y) || !expect(&p, '-') || !digits(&p, 2, &mo) ||
-	    !expect(&p, '-') || !digits(&p, 2, &d))
-		return -1;
-	date_only = *p == '\0';
-	if (!date_only) {
-		if (!expect(&p, 'T') && !expect(&p, ' '))
-			return -1;
-		if (!digits(&p, 2, &h) || !expect(&p, ':') || !digits(&p, 2, &mi))
-			return -1;
-		if (expect(&p, ':') && !digits(&p, 2, &sec))
-			return -1;
-		(void)expect(&p, 'Z');
-		if (*p != '\0' || h > 23 || mi > 59 || sec > 59)
-			return -1;
-	}
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = sec;
-	if (mo < 1 || mo > 12 || d < 1 || (t = timegm(&tm)) == (time_t)-1 ||
-	    tm.tm_mday != d || tm.tm_mon != mo - 1)
-		return -1;	/* normalised: the date did not exist */
-	*out = date_only && end_of_day ? t + 86399 : t;
-	return 0;
-}
-
-/* WHEN: an ISO date/time or an age before now ("30m", "2h", "7d"). */
-static int
-parse_when(const char *s, time_t now, bool end_of_day, time_t *out)
-{
-	static const struct { char unit; long secs; } units[] = {
-		{ 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 }, { 'w', 604800 },
-	};
-	char *end;
-	unsigned long long n;
-
-	if (parse_iso(s, end_of_day, out) == 0)
-		return 0;
-	if (*s < '0' || *s > '9')
-		return -1;
-	n = strtoull(s, &end, 10);
-	if (end[0] == '\0' || end[1] != '\0')
-		return -1;
-	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-		if (units[i].unit != end[0])
-			continue;
-		if (n > (unsigned long long)now / (unsigned long long)units[i].secs)
-			return -1;
-		*out = now - (time_t)n * units[i].secs;
-		return 0;
-	}
-	return -1;
-}
-
 struct search_ctx {
 	struct store	*store;
 	bool		 json;
@@ -304,7 +215,7 @@ parse_options(int argc, char **argv, struct store_query *q, bool *json)
 		case 'j': *json = true; break;
 		case 's':
 		case 'u':
-			if (parse_when(optarg, now, ch == 'u', ch == 's' ? &q->since : &q->until) < 0) {
+			if (cli_parse_when(optarg, now, ch == 'u', ch == 's' ? &q->since : &q->until) < 0) {
 				fprintf(stderr, "mailgate log: bad time '%s'\n", optarg);
 				return usage();
 			}
@@ -435,7 +346,7 @@ parse_conn_options(int argc, char **argv, struct conn_ctx *c)
 		case 't': rc = parse_limit("--top", optarg, &q->limit); break;
 		case 's':
 		case 'u':
-			if (parse_when(optarg, now, ch == 'u', ch == 's' ? &q->since : &q->until) < 0) {
+			if (cli_parse_when(optarg, now, ch == 'u', ch == 's' ? &q->since : &q->until) < 0) {
 				fprintf(stderr, "mailgate log: bad time '%s'\n", optarg);
 				rc = usage();
 			}

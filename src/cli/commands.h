@@ -4,6 +4,7 @@
 #ifndef MG_CLI_COMMANDS_H
 #define MG_CLI_COMMANDS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <time.h>
@@ -30,6 +31,8 @@ int	cmd_passwd(int argc, char **argv);
 int	cmd_learn(int argc, char **argv);
 /* mailgate dkim keygen DOMAIN [--selector S] [--type rsa|ed25519] [--bits N] [--out FILE] */
 int	cmd_dkim(int argc, char **argv);
+/* mailgate feeds update [--out FILE] [FILE|DIR...] | feeds lookup [--db FILE] URL... */
+int	cmd_feeds(int argc, char **argv);
 
 /* Helpers shared by the commands (cli_text.c). */
 
@@ -40,5 +43,9 @@ void	cli_format_age(time_t secs, char *out, size_t outlen);
 /* Copies untrusted text for a terminal: control characters (C0, DEL and
  * UTF-8 C1) become '?'; text cut to fit outlen ends in "..."; NULL is "-". */
 void	cli_sanitize(const char *in, char *out, size_t outlen);
+/* WHEN: "YYYY-MM-DD[THH:MM[:SS]][Z]" in UTC (a date alone is its first
+ * second, or with end_of_day its last), or an age before now: 90s, 30m,
+ * 2h, 7d, 2w. 0, or -1 when malformed. */
+int	cli_parse_when(const char *s, time_t now, bool end_of_day, time_t *out);
 
 #endif

@@ -8,6 +8,7 @@
 
 #include "cli/cli_train.h"
 #include "cli/cmd_parse.h"
+#include "cli/cmd_quarantine.h"
 #include "cli/cmd_rules.h"
 #include "cli/cmd_scan.h"
 #include "cli/cmd_sink.h"
@@ -24,6 +25,8 @@ struct command {
 
 static const struct command commands[] = {
 	{ "queue", cmd_queue, NULL, "queue list|show ID|flush [ID]|delete ID" },
+	{ "quarantine", cmd_quarantine, NULL, "quarantine list [--from S] [--to S] [--subject S] [--category C] [--since WHEN] [--json] | show ID [--raw] |\n"
+	    "  release ID [--to RCPT]... | forward ID ADDR | delete ID | purge [--dry-run]" },
 	{ "av", cmd_av, NULL, "av scan FILE|DIR... | av reload" },
 	{ "log", cmd_log, NULL, "log search [--from S] [--to S] [--since WHEN] [--until WHEN] [--id QID] [--limit N] [--json]\n"
 	    "  mailgate log connections [--since WHEN] [--until WHEN] [--ip IP] [--event NAME] [--by minute|hour|day|ip|event] [--top N] [--json]" },
@@ -35,6 +38,7 @@ static const struct command commands[] = {
 	{ "eval", NULL, cmd_eval, "eval --train LIST.tsv --test LIST.tsv [--json]" },
 	{ "rules", NULL, cmd_rules, "rules check [DIR...] | rules stats LIST.tsv" },
 	{ "passwd", NULL, cmd_passwd, "passwd USER < password (a line for the users file)" },
+	{ "feeds", NULL, cmd_feeds, "feeds update [--out FILE] [--category C] [--source S] [FILE|DIR...] | feeds lookup [--db FILE] URL..." },
 	{ "dkim", NULL, cmd_dkim, "dkim keygen DOMAIN [--selector S] [--type rsa|ed25519] [--bits N] [--out FILE]" },
 };
 

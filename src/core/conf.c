@@ -16,6 +16,7 @@
 
 #include "core/conf.h"
 #include "core/conf_parse.h"
+#include "core/conf_users.h"
 
 /* Numeric settings: default, minimum, maximum, in one place. */
 struct conf_num {
@@ -61,7 +62,7 @@ static const struct conf_num conf_nums[] = {
 
 static const char *const top_keys[] = { "hostname", "user", "spool", "store",
 	"log_level", "tls", "listeners", "domains", "outbound", "trusted_networks",
-	"limits", "queue", "resolver", "scan", "engine", "guard", "users", NULL };
+	"limits", "queue", "resolver", "scan", "engine", "guard", "users", "quarantine", NULL };
 static const char *const tls_keys[] = { "certificate", "key", "ca", NULL };
 static const char *const listener_keys[] = { "address", "role", "tls", "certificate",
 	"key", "auth", "auth_plaintext", NULL };
@@ -365,106 +366,6 @@ conf_load_trusted(struct conf_ctx *cx, struct mg_conf *c)
 }
 
 static int
-conf_user_cmp(const void *a, const void *b)
-{
-	return strcmp(((const struct conf_user *)a)->name, ((const struct conf_user *)b)->name);
-}
-
-/* One line of the users file, without its newline: "name:hash". NULL
- * when fine, else the reason. */
-static const char *
-conf_user_parse(char *line, struct conf_user *u)
-{
-	char *colon = strchr(line, ':');
-	size_t n = colon != NULL ? (size_t)(colon - line) : 0;
-
-	for (const char *p = line; *p != '\0'; p++)
-		if ((unsigned char)*p <= 0x20 || *p == 0x7f)
-			return "white space or control character";
-	if (colon == NULL || n == 0 || colon[1] == '\0')
-		return "not NAME:HASH";
-	if (n > CONF_USER_NAME_MAX)
-		return "user name too long";
-	if (colon[1] != '$' || strchr(colon + 1, ':') != NULL)
-		return "not a crypt(3) hash ($id$...)";
-	if ((u->name = strndup(line, n)) == NULL || (u->hash = strdup(colon + 1)) == NULL)
-		return "out of memory";
-	return NULL;
-}
-
-/* Appends a line's user; counted also on failure (conf_free frees it). */
-static const char *
-conf_user_add(struct mg_conf *c, char *line)
-{
-	struct conf_user *u;
-
-	if (c->nusers == CONF_USERS_MAX)
-		return "too many users";
-	if (c->nusers % 64 == 0) {
-		if ((u = realloc(c->users, (c->nusers + 64) * sizeof(*u))) == NULL)
-			return "out of memory";
-		c->users = u;
-	}
-	u = &c->users[c->nusers++];
-	memset(u, 0, sizeof(*u));
-	return conf_user_parse(line, u);
-}
-
-/* The users file: "name:hash" lines, '#' comments and blank lines;
- * errors are "USERS_FILE:LINE: reason". */
-static int
-conf_load_users(struct conf_ctx *cx, struct mg_conf *c)
-{
-	char line[1024], *nl;
-	const char *why = NULL;
-	int lineno = 0;
-	FILE *f;
-
-	if (c->users_path == NULL)
-		return 0;
-	if ((f = fopen(c->users_path, "r")) == NULL)
-		return conf_fail(cx, config_lookup(cx->cfg, "users"), "cannot read %s: %s",
-		    c->users_path, strerror(errno));
-	while (why == NULL && fgets(line, sizeof(line), f) != NULL) {
-		lineno++;
-		if ((nl = strchr(line, '\n')) == NULL && !feof(f))
-			why = "line too long";
-		else if (nl != NULL)
-			*nl = '\0';
-		line[strcspn(line, "\r")] = '\0';
-		if (why != NULL || line[0] == '#' || line[strspn(line, " \t")] == '\0')
-			continue;
-		why = conf_user_add(c, line);
-	}
-	if (why == NULL && ferror(f))
-		why = "read error";	/* named at the last line read */
-	fclose(f);
-	if (why != NULL) {
-		snprintf(cx->err, cx->errlen, "%s:%d: %s", c->users_path, lineno, why);
-		return -1;
-	}
-	if (c->nusers > 0)
-		qsort(c->users, c->nusers, sizeof(*c->users), conf_user_cmp);
-	for (size_t i = 1; i < c->nusers; i++)
-		if (strcmp(c->users[i - 1].name, c->users[i].name) == 0) {
-			snprintf(cx->err, cx->errlen, "%s: duplicate user '%s'", c->users_path,
-			    c->users[i].name);
-			return -1;
-		}
-	return 0;
-}
-
-const struct conf_user *
-conf_user_find(const struct mg_conf *c, const char *name)
-{
-	struct conf_user key = { .name = (char *)name };
-
-	if (c->nusers == 0)
-		return NULL;
-	return bsearch(&key, c->users, c->nusers, sizeof(*c->users), conf_user_cmp);
-}
-
-static int
 conf_load_files(struct conf_ctx *cx, struct mg_conf *c)
 {
 	const config_setting_t *t = config_lookup(cx->cfg, "tls");
@@ -540,6 +441,7 @@ conf_engine_defaults(struct conf_engine *e)
 	conf_bayes_defaults(&e->bayes);
 	conf_model_defaults(&e->model);
 	conf_reputation_defaults(&e->reputation);
+	conf_intel_defaults(&e->intel);
 }
 
 void
@@ -557,6 +459,7 @@ conf_engine_free(struct conf_engine *e)
 	conf_bayes_free(&e->bayes);
 	conf_model_free(&e->model);
 	conf_reputation_free(&e->reputation);
+	conf_intel_free(&e->intel);
 	memset(e, 0, sizeof(*e));
 }
 
@@ -575,7 +478,8 @@ conf_load_engine_areas(struct conf_ctx *cx, const config_setting_t *eng, struct 
 	    conf_load_bayes(cx, config_setting_get_member(eng, "bayes"), &e->bayes) < 0 ||
 	    conf_load_model(cx, config_setting_get_member(eng, "model"), &e->model) < 0 ||
 	    conf_load_reputation(cx, config_setting_get_member(eng, "reputation"),
-	    &e->reputation) < 0)
+	    &e->reputation) < 0 ||
+	    conf_load_intel(cx, config_setting_get_member(eng, "intel"), &e->intel) < 0)
 		return -1;
 	return 0;
 }
@@ -646,7 +550,7 @@ conf_load_engine(struct conf_ctx *cx, struct mg_conf *c)
 {
 	static const char *const keys[] = { "thresholds", "task_timeout", "check_timeout",
 		"scores", "mime", "network", "auth", "dkim", "rules", "av", "bayes", "model",
-		"reputation", "yara", "dangerous", NULL };
+		"reputation", "yara", "dangerous", "intel", NULL };
 	const config_setting_t *eng = config_lookup(cx->cfg, "engine"), *sc;
 	int n;
 
@@ -701,6 +605,7 @@ conf_load(const char *path, char *err, size_t errlen)
 		goto fail;
 	}
 	conf_guard_defaults(&c->guard);
+	conf_quarantine_defaults(&c->quarantine);
 	if (config_read_file(&cfg, path) != CONFIG_TRUE) {
 		if (config_error_type(&cfg) == CONFIG_ERR_FILE_IO)
 			snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
@@ -718,7 +623,8 @@ conf_load(const char *path, char *err, size_t errlen)
 	    conf_load_domains(&cx, c) < 0 || conf_load_outbound(&cx, c) < 0 ||
 	    conf_load_trusted(&cx, c) < 0 ||
 	    conf_load_guard(&cx, config_lookup(&cfg, "guard"), &c->guard) < 0 ||
-	    conf_check_callout(&cx, config_lookup(&cfg, "guard.recipients.callout"), c) < 0)
+	    conf_check_callout(&cx, config_lookup(&cfg, "guard.recipients.callout"), c) < 0 ||
+	    conf_load_quarantine(&cx, config_lookup(&cfg, "quarantine"), &c->quarantine) < 0)
 		goto fail;
 	free(cx.base);
 	config_destroy(&cfg);
@@ -755,14 +661,7 @@ conf_free(struct mg_conf *c)
 	free(c->listeners);
 	free(c->routes);
 	free(c->trusted);
-	for (size_t i = 0; i < c->nusers; i++) {
-		free(c->users[i].name);
-		if (c->users[i].hash != NULL)
-			explicit_bzero(c->users[i].hash, strlen(c->users[i].hash));
-		free(c->users[i].hash);
-	}
-	free(c->users);
-	free(c->users_path);
+	conf_users_free(c);
 	free(c->path);
 	free(c->hostname);
 	free(c->user);
@@ -774,6 +673,7 @@ conf_free(struct mg_conf *c)
 	free(c->resolver.upstream);
 	conf_engine_free(&c->engine);
 	conf_guard_free(&c->guard);
+	conf_quarantine_free(&c->quarantine);
 	free(c);
 	return NULL;
 }

@@ -14,7 +14,9 @@
 #include "core/conf_dangerous.h"
 #include "core/conf_dkim.h"
 #include "core/conf_guard.h"
+#include "core/conf_intel.h"
 #include "core/conf_model.h"
+#include "core/conf_quarantine.h"
 #include "core/conf_reputation.h"
 #include "core/conf_av.h"
 #include "core/conf_rules.h"
@@ -161,6 +163,7 @@ struct conf_engine {
 	struct conf_bayes bayes;
 	struct conf_model model;
 	struct conf_reputation reputation;
+	struct conf_intel intel;
 };
 
 struct conf_resolver {
@@ -197,6 +200,7 @@ struct mg_conf {
 	uint32_t	 scan_workers;
 	struct conf_engine engine;
 	struct conf_guard guard;
+	struct conf_quarantine quarantine;
 };
 
 /* Loads and validates path. On error returns NULL and writes

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/conf.h"
 #include "core/err.h"
 #include "core/ipc.h"
 #include "daemon/proto.h"
@@ -86,6 +87,7 @@ proto_scan_result_encode(struct mg_buf *out, const struct proto_scan_result *r)
 	for (uint32_t i = 0; rc == 0 && i < r->nforged_ar; i++)
 		rc = ipc_put_u64(out, r->forged_ar[i]);
 	rc = rc ? rc : ipc_put_u32(out, r->nstripped);
+	rc = rc ? rc : ipc_put_u8(out, r->verdict_action);
 	return rc ? rc : ipc_frame_end(out, start);
 }
 
@@ -110,6 +112,9 @@ proto_scan_result_decode(const uint8_t *frame, size_t len, struct proto_scan_res
 		r->forged_ar[i] = ipc_get_u64(&rd);
 	r->nstripped = ipc_get_u32(&rd);
 	if (!rd.bad && r->nstripped > 0 && r->action != PROTO_SCAN_ACCEPT)
+		rd.bad = true;
+	r->verdict_action = ipc_get_u8(&rd);
+	if (!rd.bad && r->verdict_action > MG_VERDICT_REJECT)
 		rd.bad = true;
 	if (ipc_reader_end(&rd) < 0) {
 		proto_scan_result_clear(r);

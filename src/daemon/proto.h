@@ -58,6 +58,9 @@ struct proto_scan_result {
 	 * wrote the message to commit to <path>.new (SPOOL_NEW_SUFFIX) and
 	 * forged_ar are offsets in that file. */
 	uint32_t	 nstripped;
+	/* What the gateway does with an accepted message: enum
+	 * mg_verdict_action (core/conf.h); QUARANTINE holds it in queued. */
+	uint8_t		 verdict_action;
 };
 
 enum proto_queue_op { PROTO_QUEUE_FLUSH = 1, PROTO_QUEUE_DELETE };

@@ -20,6 +20,7 @@
 #include "core/log.h"
 #include "daemon/children.h"
 #include "daemon/proto.h"
+#include "daemon/queued_quarantine.h"
 #include "daemon/unix_socket.h"
 #include "net/dns.h"
 #include "net/tls.h"
@@ -44,6 +45,7 @@ struct queued {
 	struct queue_ctx ctx;		/* first: ctx->kick finds queued from it */
 	struct evconnlistener *listener;
 	struct event	*kick_ev, *due_ev, *scan_ev, *hup_ev, *term_ev, *stop_ev;
+	struct event	*purge_ev;	/* quarantine retention, hourly */
 	LIST_HEAD(, ctl_conn) conns;
 	time_t		 drain_deadline;
 	time_t		 conn_expired;	/* last deletion of old connection counts */
@@ -111,6 +113,12 @@ static void
 on_scan(evutil_socket_t fd, short what, void *arg)
 {
 	queued_scan(arg);
+}
+
+static void
+on_purge(evutil_socket_t fd, short what, void *arg)
+{
+	queued_quarantine_purge(&((struct queued *)arg)->ctx);
 }
 
 /* FLUSH: one message, or every waiting one, due now. */
@@ -402,6 +410,7 @@ queued_events(struct queued *qd)
 {
 	struct event_base *base = qd->ctx.base;
 	struct timeval scan = { .tv_sec = QUEUED_SCAN_SECONDS };
+	struct timeval purge = { .tv_sec = QUEUED_PURGE_SECONDS };
 
 	qd->kick_ev = event_new(base, -1, 0, on_kick, qd);
 	qd->due_ev = evtimer_new(base, on_kick, qd);
@@ -409,10 +418,12 @@ queued_events(struct queued *qd)
 	qd->stop_ev = event_new(base, -1, EV_PERSIST, on_stop_poll, qd);
 	qd->hup_ev = evsignal_new(base, SIGHUP, on_sighup, qd);
 	qd->term_ev = evsignal_new(base, SIGTERM, on_sigterm, qd);
+	qd->purge_ev = event_new(base, -1, EV_PERSIST, on_purge, qd);
 	if (!qd->kick_ev || !qd->due_ev || !qd->scan_ev || !qd->stop_ev || !qd->hup_ev ||
-	    !qd->term_ev)
+	    !qd->term_ev || !qd->purge_ev)
 		return -MG_ENOMEM;
 	event_add(qd->scan_ev, &scan);
+	event_add(qd->purge_ev, &purge);
 	event_add(qd->hup_ev, NULL);
 	event_add(qd->term_ev, NULL);
 	return 0;
@@ -448,6 +459,7 @@ queued_start(struct queued *qd)
 		return -MG_ENOMEM;
 	}
 	queued_scan(qd);
+	queued_quarantine_purge(ctx);
 	log_info("queued start queued=%zu socket=%s", sched_count(ctx->sched), path);
 	return 0;
 }
@@ -458,7 +470,7 @@ queued_stop(struct queued *qd)
 	struct queue_ctx *ctx = &qd->ctx;
 	struct ctl_conn *c;
 	struct event **evs[] = { &qd->kick_ev, &qd->due_ev, &qd->scan_ev, &qd->stop_ev,
-	    &qd->hup_ev, &qd->term_ev };
+	    &qd->hup_ev, &qd->term_ev, &qd->purge_ev };
 
 	if (ctx->dests != NULL)
 		dests_free(ctx);	/* may store envelopes and kick: events still exist */
@@ -483,7 +495,8 @@ queued_stop(struct queued *qd)
 int
 queued_main(struct mg_conf *conf)
 {
-	struct queued qd = { .ctx = { .conf = conf, .kick = queued_kick } };
+	struct queued qd = { .ctx = { .conf = conf, .kick = queued_kick,
+	    .quarantine = queued_quarantine } };
 	int rc;
 
 	signal(SIGPIPE, SIG_IGN);

@@ -195,6 +195,7 @@ job_result(struct scan_job *job, struct mg_result *r, const struct mg_strip *str
 	res->nforged_ar = (uint32_t)r->nforged_ar;
 	memcpy(res->forged_ar, r->forged_ar, sizeof(res->forged_ar));
 	res->nstripped = (uint32_t)nstripped;
+	res->verdict_action = (uint8_t)r->verdict_action;
 	return 0;
 }
 

@@ -373,7 +373,8 @@ tx_envelope(struct smtpd_sess *ss, const struct proto_scan_result *res)
 	env->tls = info->tls != NULL ? strdup(info->tls) : NULL;
 	env->verdict = strdup(res->verdict != NULL ? res->verdict : "clean");
 	env->score = (double)res->score_milli / 1000.0;
-	env->action = strdup("deliver");
+	env->action = strdup(res->verdict_action == MG_VERDICT_QUARANTINE ? "quarantine" :
+	    "deliver");
 	if (res->symbols != NULL && res->symbols[0] != '\0' &&
 	    (env->symbols = strdup(res->symbols)) == NULL)
 		return -MG_ENOMEM;

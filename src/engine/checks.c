@@ -19,9 +19,11 @@
 #include "checks/model.h"
 #include "checks/office.h"
 #include "checks/pdf.h"
+#include "checks/qr.h"
 #include "checks/reputation.h"
 #include "checks/rtf.h"
 #include "checks/rules.h"
+#include "checks/url_intel.h"
 #include "checks/yara.h"
 #include "engine/check.h"
 
@@ -36,10 +38,12 @@ const struct mg_check *const check_table[] = {
 	&check_yara,
 	&check_office,
 	&check_pdf,
+	&check_qr,
 	&check_rtf,
 	&check_html_smuggle,
 	&check_auth,
 	&check_reputation,
+	&check_url_intel,
 	&check_rules,
 	&check_bayes,
 	&check_model,

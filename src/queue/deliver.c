@@ -387,6 +387,33 @@ deliver_load(struct qmsg *m)
 	return false;
 }
 
+/* A message to quarantine never leaves: once held it is removed from the
+ * queue; if holding fails it waits retry_min and is tried again, never
+ * delivered. True when m was such a message (m is released). */
+static bool
+deliver_held(struct qmsg *m)
+{
+	struct queue_ctx *ctx = m->ctx;
+	uint64_t id = m->env.id;
+	int rc;
+
+	if (m->env.action == NULL || strcmp(m->env.action, "quarantine") != 0)
+		return false;
+	rc = ctx->quarantine != NULL ? ctx->quarantine(ctx, &m->env) : -MG_EINVAL;
+	if (rc < 0) {
+		log_err("%016" PRIx64 " queue quarantine failed error=\"%s\" retry=+%us", id,
+		    mg_strerror(rc), ctx->conf->queue.retry_min);
+		sched_set_due(ctx->sched, m->sm, time(NULL) + ctx->conf->queue.retry_min);
+	} else {
+		if ((rc = spool_remove(ctx->spool, id)) < 0 && rc != -MG_ENOENT)
+			log_err("%016" PRIx64 " queue remove failed", id);
+		log_info("%016" PRIx64 " queue done status=quarantined", id);
+		sched_remove(ctx->sched, m->sm);
+	}
+	deliver_release(m);
+	return true;
+}
+
 void
 deliver_start(struct queue_ctx *ctx, struct sched_msg *sm)
 {
@@ -405,6 +432,8 @@ deliver_start(struct queue_ctx *ctx, struct sched_msg *sm)
 		return;
 	if (m->env.attempts == 0 && ctx->store != NULL)
 		deliver_log_message(ctx, &m->env);
+	if (deliver_held(m))
+		return;
 	if (time(NULL) >= m->env.created + (time_t)ctx->conf->queue.lifetime)
 		goto done;	/* deliver_finish expires it */
 	rc = spool_data_open(ctx->spool, sm->id, &m->data_fd, &m->data_len);

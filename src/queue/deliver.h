@@ -39,6 +39,9 @@ struct queue_ctx {
 	unsigned	 active;	/* messages being delivered */
 	bool		 stopping;	/* SIGTERM: start nothing new */
 	void		(*kick)(struct queue_ctx *);	/* schedule changed: look again */
+	/* Holds e (action "quarantine") instead of delivering it; 0 once it
+	 * is durably held, when its queue files may go. */
+	int		(*quarantine)(struct queue_ctx *, const struct envelope *e);
 };
 
 /* The recipients of one message that share a next hop: one transaction. */

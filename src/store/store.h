@@ -1,5 +1,6 @@
 /* The store interface (DESIGN.md section 4): the message log, delivery
- * events and connection counts today; quarantine, policies and users later. Backends implement
+ * events, connection counts and the quarantine's metadata today; policies and
+ * users later. Backends implement
  * struct store_ops; SQLite (store_sqlite.c) is the embedded default and
  * PostgreSQL comes with the scale-out issue, on the same schema. */
 #ifndef MG_STORE_STORE_H
@@ -83,9 +84,39 @@ struct store_conn_group {
 	uint64_t	 count;
 };
 
+/* One quarantined message (its file: quarantine/quarantine.h). */
+struct store_quarantine {
+	uint64_t	 id;		/* the queue id it had */
+	time_t		 time;		/* when it was quarantined */
+	const char	*mail_from;	/* "" = null sender */
+	const char	*rcpts;		/* recipients joined with ", " */
+	const char	*subject;	/* decoded, UTF-8, or "" */
+	const char	*category;	/* the verdict: "spam", "malware", ... */
+	double		 score;
+	const char	*reason;	/* the symbol that forced it, or "score" */
+	const char	*symbols;	/* "NAME(score),..." or "" */
+	uint64_t	 size;		/* bytes of the message (uncompressed) */
+	time_t		 released;	/* last release or forward, 0 = never */
+	const char	*released_to;	/* its recipients joined with ", ", or NULL */
+};
+
+/* Filters of a quarantine search: substrings (case-insensitive for ASCII)
+ * and exact category; NULL/0 = any. Newest first. */
+struct store_quarantine_query {
+	const char	*from;
+	const char	*to;
+	const char	*subject;
+	const char	*category;
+	time_t		 since;
+	time_t		 until;		/* time <= until */
+	uint64_t	 id;
+	unsigned	 limit;		/* 0 = 100 */
+};
+
 typedef int (*store_message_fn)(const struct store_message *, void *arg);
 typedef int (*store_delivery_fn)(const struct store_delivery *, void *arg);
 typedef int (*store_conn_fn)(const struct store_conn_group *, void *arg);
+typedef int (*store_quarantine_fn)(const struct store_quarantine *, void *arg);
 
 struct store;
 
@@ -104,6 +135,14 @@ struct store_ops {
 	int	(*conn_expire)(struct store *, time_t before, uint64_t *deleted);
 	int	(*conn_query)(struct store *, const struct store_conn_query *,
 		    store_conn_fn, void *);
+	/* Adds a row; -MG_EEXIST when id has one already. */
+	int	(*quar_add)(struct store *, const struct store_quarantine *);
+	int	(*quar_search)(struct store *, const struct store_quarantine_query *,
+		    store_quarantine_fn, void *);
+	/* Records a release; -MG_ENOENT when there is no such row. */
+	int	(*quar_released)(struct store *, uint64_t id, time_t when, const char *to);
+	/* -MG_ENOENT when there is no such row. */
+	int	(*quar_delete)(struct store *, uint64_t id);
 };
 
 struct store {
@@ -158,6 +197,31 @@ store_conn_query(struct store *s, const struct store_conn_query *q, store_conn_f
     void *arg)
 {
 	return s->ops->conn_query(s, q, fn, arg);
+}
+
+static inline int
+store_quar_add(struct store *s, const struct store_quarantine *q)
+{
+	return s->ops->quar_add(s, q);
+}
+
+static inline int
+store_quar_search(struct store *s, const struct store_quarantine_query *q,
+    store_quarantine_fn fn, void *arg)
+{
+	return s->ops->quar_search(s, q, fn, arg);
+}
+
+static inline int
+store_quar_released(struct store *s, uint64_t id, time_t when, const char *to)
+{
+	return s->ops->quar_released(s, id, when, to);
+}
+
+static inline int
+store_quar_delete(struct store *s, uint64_t id)
+{
+	return s->ops->quar_delete(s, id);
 }
 
 #endif

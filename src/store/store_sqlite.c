@@ -10,30 +10,16 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <sqlite3.h>
-
 #include "core/buf.h"
 #include "core/err.h"
 #include "core/id.h"
 #include "core/log.h"
 #include "store/store.h"
+#include "store/store_sqlite_int.h"
 
-#define SQL_SCHEMA_VERSION	3
+#define SQL_SCHEMA_VERSION	4
 #define SQL_BUSY_MS		5000
-#define SQL_DEFAULT_LIMIT	100u
-#define SQL_LIKE_MAX		1024	/* bytes of a search substring */
 #define SQL_CONN_LIMIT_MAX	1000000u
-
-struct store_sqlite {
-	struct store	 base;		/* first: the interface sees this */
-	sqlite3		*db;
-	char		*path;
-	sqlite3_stmt	*ins_message;
-	sqlite3_stmt	*ins_delivery;
-	sqlite3_stmt	*sel_deliveries;
-	sqlite3_stmt	*add_conn;
-	sqlite3_stmt	*del_conn;
-};
 
 static const char sql_schema[] =
 	"CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);"
@@ -70,8 +56,7 @@ static const char sql_sel_messages[] =
 	"SELECT qid, time, direction, client_ip, helo, tls, mail_from, rcpts, size,"
 	" verdict, score, action, symbols FROM messages";
 
-/* Logs the connection's last error and maps it to an MG error. */
-static int
+int
 sql_fail(struct store_sqlite *s, const char *what)
 {
 	int code = sqlite3_errcode(s->db);
@@ -115,7 +100,8 @@ schema_version(struct store_sqlite *s, int *version)
 
 /* Brings an older database to SQL_SCHEMA_VERSION, inside the caller's
  * transaction, after sql_schema created the missing tables. Version 2
- * added messages.symbols, version 3 the connections table. */
+ * added messages.symbols, version 3 the connections table, version 4 the
+ * quarantine table. */
 static int
 schema_migrate(struct store_sqlite *s)
 {
@@ -127,6 +113,9 @@ schema_migrate(struct store_sqlite *s)
 	    "UPDATE schema_version SET version = 2", NULL, NULL, NULL) != SQLITE_OK)
 		return -1;
 	if (version <= 2 && sqlite3_exec(s->db, "UPDATE schema_version SET version = 3",
+	    NULL, NULL, NULL) != SQLITE_OK)
+		return -1;
+	if (version <= 3 && sqlite3_exec(s->db, "UPDATE schema_version SET version = 4",
 	    NULL, NULL, NULL) != SQLITE_OK)
 		return -1;
 	return 0;
@@ -143,7 +132,8 @@ schema_setup(struct store_sqlite *s, bool readonly, char *err, size_t errlen)
 	    sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK))
 		goto sqlerr;
 	if (!readonly && (sqlite3_exec(s->db, sql_schema, NULL, NULL, NULL) != SQLITE_OK ||
-	    sqlite3_exec(s->db, "INSERT INTO schema_version SELECT 3 WHERE NOT EXISTS"
+	    sqlite3_exec(s->db, sql_quarantine_schema, NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_exec(s->db, "INSERT INTO schema_version SELECT 4 WHERE NOT EXISTS"
 	    " (SELECT 1 FROM schema_version)", NULL, NULL, NULL) != SQLITE_OK ||
 	    schema_migrate(s) < 0 ||
 	    sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)) {
@@ -206,6 +196,7 @@ sqlite_open(const char *path, bool readonly, struct store **out, char *err, size
 		return -MG_ENOMEM;
 	}
 	s->base.ops = &store_sqlite_ops;
+	s->readonly = readonly;
 	flags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
 	if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "cannot open message log %s: %s", path,
@@ -224,8 +215,8 @@ fail:
 	return rc;
 }
 
-static int
-bind_text(sqlite3_stmt *st, int i, const char *v)
+int
+sql_bind_text(sqlite3_stmt *st, int i, const char *v)
 {
 	return v ? sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC) : sqlite3_bind_null(st, i);
 }
@@ -258,16 +249,16 @@ sqlite_log_message(struct store *st, const struct store_message *m)
 	rc = rc ? rc : sqlite3_bind_int64(q, 2, (sqlite3_int64)m->time);
 	rc = rc ? rc : sqlite3_bind_text(q, 3, m->outbound ? "outbound" : "inbound", -1,
 	    SQLITE_STATIC);
-	rc = rc ? rc : bind_text(q, 4, m->client_ip);
-	rc = rc ? rc : bind_text(q, 5, m->helo);
-	rc = rc ? rc : bind_text(q, 6, m->tls);
-	rc = rc ? rc : bind_text(q, 7, m->mail_from);
-	rc = rc ? rc : bind_text(q, 8, m->rcpts);
+	rc = rc ? rc : sql_bind_text(q, 4, m->client_ip);
+	rc = rc ? rc : sql_bind_text(q, 5, m->helo);
+	rc = rc ? rc : sql_bind_text(q, 6, m->tls);
+	rc = rc ? rc : sql_bind_text(q, 7, m->mail_from);
+	rc = rc ? rc : sql_bind_text(q, 8, m->rcpts);
 	rc = rc ? rc : sqlite3_bind_int64(q, 9, (sqlite3_int64)m->size);
-	rc = rc ? rc : bind_text(q, 10, m->verdict);
+	rc = rc ? rc : sql_bind_text(q, 10, m->verdict);
 	rc = rc ? rc : sqlite3_bind_double(q, 11, m->score);
-	rc = rc ? rc : bind_text(q, 12, m->action);
-	rc = rc ? rc : bind_text(q, 13, m->symbols);
+	rc = rc ? rc : sql_bind_text(q, 12, m->action);
+	rc = rc ? rc : sql_bind_text(q, 13, m->symbols);
 	return run_insert(s, q, rc, "log message");
 }
 
@@ -284,16 +275,15 @@ sqlite_log_delivery(struct store *st, const struct store_delivery *d)
 	mg_id_format(d->qid, qid);
 	rc = sqlite3_bind_text(q, 1, qid, -1, SQLITE_STATIC);
 	rc = rc ? rc : sqlite3_bind_int64(q, 2, (sqlite3_int64)d->time);
-	rc = rc ? rc : bind_text(q, 3, d->rcpt);
-	rc = rc ? rc : bind_text(q, 4, d->remote);
-	rc = rc ? rc : bind_text(q, 5, d->status);
-	rc = rc ? rc : bind_text(q, 6, d->reply);
+	rc = rc ? rc : sql_bind_text(q, 3, d->rcpt);
+	rc = rc ? rc : sql_bind_text(q, 4, d->remote);
+	rc = rc ? rc : sql_bind_text(q, 5, d->status);
+	rc = rc ? rc : sql_bind_text(q, 6, d->reply);
 	return run_insert(s, q, rc, "log delivery");
 }
 
-/* "%" + needle with %, _ and \ escaped + "%", for LIKE ... ESCAPE '\'. */
-static int
-like_pattern(const char *needle, struct mg_buf *b)
+int
+sql_like_pattern(const char *needle, struct mg_buf *b)
 {
 	int rc = mg_buf_putc(b, '%');
 
@@ -308,11 +298,8 @@ like_pattern(const char *needle, struct mg_buf *b)
 	return rc == 0 ? mg_buf_cstr(b) : rc;
 }
 
-/* The search query text for the filters present in q. */
-/* Appends one condition of a WHERE clause when present (after rc == 0);
- * *sep is " WHERE " first, then " AND ". Returns the new rc. */
-static int
-where(struct mg_buf *sql, const char **sep, bool present, const char *text, int rc)
+int
+sql_where(struct mg_buf *sql, const char **sep, bool present, const char *text, int rc)
 {
 	if (rc != 0 || !present)
 		return rc;
@@ -327,26 +314,26 @@ search_sql(const struct store_query *q, struct mg_buf *sql)
 	const char *sep = " WHERE ";
 	int rc = mg_buf_append(sql, sql_sel_messages, sizeof(sql_sel_messages) - 1);
 
-	rc = where(sql, &sep, q->from, "mail_from LIKE :from ESCAPE '\\'", rc);
-	rc = where(sql, &sep, q->to, "rcpts LIKE :to ESCAPE '\\'", rc);
-	rc = where(sql, &sep, q->since, "time >= :since", rc);
-	rc = where(sql, &sep, q->until, "time <= :until", rc);
-	rc = where(sql, &sep, q->qid, "qid = :qid", rc);
+	rc = sql_where(sql, &sep, q->from, "mail_from LIKE :from ESCAPE '\\'", rc);
+	rc = sql_where(sql, &sep, q->to, "rcpts LIKE :to ESCAPE '\\'", rc);
+	rc = sql_where(sql, &sep, q->since, "time >= :since", rc);
+	rc = sql_where(sql, &sep, q->until, "time <= :until", rc);
+	rc = sql_where(sql, &sep, q->qid, "qid = :qid", rc);
 	if (rc == 0)
 		rc = mg_buf_appendf(sql, " ORDER BY time DESC, qid DESC LIMIT %u",
 		    q->limit ? q->limit : SQL_DEFAULT_LIMIT);
 	return rc == 0 ? mg_buf_cstr(sql) : rc;
 }
 
-static int
-bind_named_text(sqlite3_stmt *st, const char *name, const char *v)
+int
+sql_bind_named_text(sqlite3_stmt *st, const char *name, const char *v)
 {
 	int i = sqlite3_bind_parameter_index(st, name);
 	return i ? sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT) : SQLITE_OK;
 }
 
-static int
-bind_named_int(sqlite3_stmt *st, const char *name, sqlite3_int64 v)
+int
+sql_bind_named_int(sqlite3_stmt *st, const char *name, sqlite3_int64 v)
 {
 	int i = sqlite3_bind_parameter_index(st, name);
 	return i ? sqlite3_bind_int64(st, i, v) : SQLITE_OK;
@@ -360,24 +347,24 @@ search_bind(sqlite3_stmt *st, const struct store_query *q)
 	int rc = 0;
 
 	mg_buf_init(&pat, SQL_LIKE_MAX * 2 + 3);
-	if (q->from && (rc = like_pattern(q->from, &pat)) == 0)
-		rc = bind_named_text(st, ":from", (char *)pat.data);
+	if (q->from && (rc = sql_like_pattern(q->from, &pat)) == 0)
+		rc = sql_bind_named_text(st, ":from", (char *)pat.data);
 	mg_buf_reset(&pat);
-	if (rc == 0 && q->to && (rc = like_pattern(q->to, &pat)) == 0)
-		rc = bind_named_text(st, ":to", (char *)pat.data);
+	if (rc == 0 && q->to && (rc = sql_like_pattern(q->to, &pat)) == 0)
+		rc = sql_bind_named_text(st, ":to", (char *)pat.data);
 	mg_buf_release(&pat);
 	if (rc != 0)
 		return rc < 0 ? rc : -MG_EIO;
 	mg_id_format(q->qid, qid);
-	if (bind_named_int(st, ":since", (sqlite3_int64)q->since) != SQLITE_OK ||
-	    bind_named_int(st, ":until", (sqlite3_int64)q->until) != SQLITE_OK ||
-	    bind_named_text(st, ":qid", qid) != SQLITE_OK)
+	if (sql_bind_named_int(st, ":since", (sqlite3_int64)q->since) != SQLITE_OK ||
+	    sql_bind_named_int(st, ":until", (sqlite3_int64)q->until) != SQLITE_OK ||
+	    sql_bind_named_text(st, ":qid", qid) != SQLITE_OK)
 		return -MG_EIO;
 	return 0;
 }
 
-static const char *
-col_text(sqlite3_stmt *st, int i)
+const char *
+sql_col_text(sqlite3_stmt *st, int i)
 {
 	return (const char *)sqlite3_column_text(st, i);
 }
@@ -386,23 +373,23 @@ col_text(sqlite3_stmt *st, int i)
 static void
 row_message(sqlite3_stmt *st, struct store_message *m)
 {
-	const char *qid = col_text(st, 0), *dir = col_text(st, 2);
+	const char *qid = sql_col_text(st, 0), *dir = sql_col_text(st, 2);
 
 	memset(m, 0, sizeof(*m));
 	if (qid == NULL || mg_id_parse(qid, &m->qid) < 0)
 		m->qid = 0;
 	m->time = (time_t)sqlite3_column_int64(st, 1);
 	m->outbound = dir != NULL && strcmp(dir, "outbound") == 0;
-	m->client_ip = col_text(st, 3);
-	m->helo = col_text(st, 4);
-	m->tls = col_text(st, 5);
-	m->mail_from = col_text(st, 6);
-	m->rcpts = col_text(st, 7);
+	m->client_ip = sql_col_text(st, 3);
+	m->helo = sql_col_text(st, 4);
+	m->tls = sql_col_text(st, 5);
+	m->mail_from = sql_col_text(st, 6);
+	m->rcpts = sql_col_text(st, 7);
 	m->size = (uint64_t)sqlite3_column_int64(st, 8);
-	m->verdict = col_text(st, 9);
+	m->verdict = sql_col_text(st, 9);
 	m->score = sqlite3_column_double(st, 10);
-	m->action = col_text(st, 11);
-	m->symbols = col_text(st, 12);
+	m->action = sql_col_text(st, 11);
+	m->symbols = sql_col_text(st, 12);
 }
 
 static int
@@ -457,10 +444,10 @@ sqlite_deliveries(struct store *stp, uint64_t qid, store_delivery_fn fn, void *a
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		d.qid = qid;
 		d.time = (time_t)sqlite3_column_int64(st, 0);
-		d.rcpt = col_text(st, 1);
-		d.remote = col_text(st, 2);
-		d.status = col_text(st, 3);
-		d.reply = col_text(st, 4);
+		d.rcpt = sql_col_text(st, 1);
+		d.remote = sql_col_text(st, 2);
+		d.status = sql_col_text(st, 3);
+		d.reply = sql_col_text(st, 4);
 		if ((rc = fn(&d, arg)) != 0)
 			goto out;
 	}
@@ -532,10 +519,10 @@ conn_sql(const struct store_conn_query *q, struct mg_buf *sql)
 	int rc = mg_buf_appendf(sql, "%sSELECT %s AS k, sum(count) AS n FROM connections",
 	    by_time ? "SELECT k, n FROM (" : "", key[q->by]);
 
-	rc = where(sql, &sep, q->since, "minute >= :since", rc);
-	rc = where(sql, &sep, q->until, "minute <= :until", rc);
-	rc = where(sql, &sep, q->ip, "ip = :ip", rc);
-	rc = where(sql, &sep, q->event, "event = :event", rc);
+	rc = sql_where(sql, &sep, q->since, "minute >= :since", rc);
+	rc = sql_where(sql, &sep, q->until, "minute <= :until", rc);
+	rc = sql_where(sql, &sep, q->ip, "ip = :ip", rc);
+	rc = sql_where(sql, &sep, q->event, "event = :event", rc);
 	if (rc == 0)
 		rc = mg_buf_appendf(sql, " GROUP BY k ORDER BY %s LIMIT %u%s",
 		    by_time ? "k DESC" : "n DESC, k", q->limit ? q->limit : SQL_DEFAULT_LIMIT,
@@ -546,10 +533,12 @@ conn_sql(const struct store_conn_query *q, struct mg_buf *sql)
 static int
 conn_bind(sqlite3_stmt *st, const struct store_conn_query *q)
 {
-	if (bind_named_int(st, ":since", (sqlite3_int64)(q->since - q->since % 60)) != SQLITE_OK ||
-	    bind_named_int(st, ":until", (sqlite3_int64)q->until) != SQLITE_OK ||
-	    (q->ip && bind_named_text(st, ":ip", q->ip) != SQLITE_OK) ||
-	    (q->event && bind_named_text(st, ":event", q->event) != SQLITE_OK))
+	sqlite3_int64 since = (sqlite3_int64)(q->since - q->since % 60);
+
+	if (sql_bind_named_int(st, ":since", since) != SQLITE_OK ||
+	    sql_bind_named_int(st, ":until", (sqlite3_int64)q->until) != SQLITE_OK ||
+	    (q->ip && sql_bind_named_text(st, ":ip", q->ip) != SQLITE_OK) ||
+	    (q->event && sql_bind_named_text(st, ":event", q->event) != SQLITE_OK))
 		return -MG_EIO;
 	return 0;
 }
@@ -580,7 +569,7 @@ sqlite_conn_query(struct store *stp, const struct store_conn_query *q, store_con
 	}
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		g.time = by_time ? (time_t)sqlite3_column_int64(st, 0) : 0;
-		g.key = by_time ? NULL : col_text(st, 0);
+		g.key = by_time ? NULL : sql_col_text(st, 0);
 		g.count = (uint64_t)sqlite3_column_int64(st, 1);
 		if ((rc = fn(&g, arg)) != 0)
 			goto out;
@@ -603,4 +592,8 @@ const struct store_ops store_sqlite_ops = {
 	.conn_add = sqlite_conn_add,
 	.conn_expire = sqlite_conn_expire,
 	.conn_query = sqlite_conn_query,
+	.quar_add = sqlite_quar_add,
+	.quar_search = sqlite_quar_search,
+	.quar_released = sqlite_quar_released,
+	.quar_delete = sqlite_quar_delete,
 };

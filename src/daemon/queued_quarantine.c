@@ -1,0 +1,192 @@
+/* queued's side of the quarantine (queued_quarantine.h): the metadata of a
+ * held message (decoded subject, the reason) and the calls into the
+ * quarantine library with the configured directory and retention. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/arena.h"
+#include "core/err.h"
+#include "core/log.h"
+#include "daemon/queued_quarantine.h"
+#include "engine/symbol.h"
+#include "mime/mime_header.h"
+#include "quarantine/quarantine.h"
+#include "spool/spool.h"
+
+#define SUBJECT_HEAD_MAX	(64u * 1024)	/* bytes of data read for the subject */
+#define SUBJECT_MAX		998		/* bytes of the decoded subject */
+#define REASON_MAX		128
+
+const char *
+queued_quarantine_subject(struct mg_arena *a, const uint8_t *msg, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len && msg[i] != '\r' && msg[i] != '\n') {
+		size_t start = i, end;
+		/* one field: a line and its continuation lines */
+		do {
+			while (i < len && msg[i] != '\n')
+				i++;
+			i += i < len;
+		} while (i < len && (msg[i] == ' ' || msg[i] == '\t'));
+		end = i;
+		if (end - start > 8 && strncasecmp((const char *)msg + start, "subject:", 8) == 0)
+			return mime_hdr_decode(a, msg + start + 8, end - start - 8, SUBJECT_MAX,
+			    NULL, &(uint64_t){ 0 });
+	}
+	return "";
+}
+
+/* The force of symbol name: engine.scores' override, else the built-in. */
+static int
+symbol_force(const struct mg_conf *conf, const char *name, size_t len)
+{
+	for (size_t i = 0; i < conf->engine.nsymbols; i++)
+		if (strlen(conf->engine.symbols[i].name) == len &&
+		    strncmp(conf->engine.symbols[i].name, name, len) == 0 &&
+		    conf->engine.symbols[i].force >= 0)
+			return conf->engine.symbols[i].force;
+	for (size_t i = 0; i < symbol_ndefaults; i++)
+		if (strlen(symbol_defaults[i].name) == len &&
+		    strncmp(symbol_defaults[i].name, name, len) == 0)
+			return (int)symbol_defaults[i].force;
+	return MG_VERDICT_ACCEPT;
+}
+
+/* Why the message is held: the first symbol (by score) forcing quarantine
+ * or more, else "score" when it reached the threshold, else "forced". */
+static void
+quarantine_reason(const struct mg_conf *conf, const struct envelope *e, char *out,
+    size_t outlen)
+{
+	for (const char *p = e->symbols; p != NULL && *p != '\0';) {
+		const char *paren = strchr(p, '('), *comma;
+		if (paren == NULL)
+			break;
+		if (symbol_force(conf, p, (size_t)(paren - p)) >= MG_VERDICT_QUARANTINE) {
+			snprintf(out, outlen, "%.*s", (int)(paren - p), p);
+			return;
+		}
+		comma = strchr(paren, ',');
+		p = comma ? comma + 1 : paren + strlen(paren);
+	}
+	snprintf(out, outlen, "%s", e->score >= conf->engine.quarantine ? "score" : "forced");
+}
+
+/* "a, b" for the row, and the message-log rows of each recipient. */
+static void
+quarantine_log(struct queue_ctx *ctx, const struct envelope *e, const char *reason)
+{
+	char reply[256];
+
+	snprintf(reply, sizeof(reply), "quarantined: category=%s reason=%s",
+	    e->verdict ? e->verdict : "", reason);
+	for (size_t i = 0; i < e->nrcpts; i++) {
+		struct store_delivery d = { .qid = e->id, .time = time(NULL),
+		    .rcpt = e->rcpts[i].addr, .remote = "", .status = "quarantined",
+		    .reply = reply };
+		log_info("%016" PRIx64 " delivery rcpt=<%s> status=quarantined category=%s "
+		    "reason=%s", e->id, e->rcpts[i].addr, e->verdict ? e->verdict : "", reason);
+		if (store_log_delivery(ctx->store, &d) < 0)
+			log_warn("%016" PRIx64 " store log_delivery failed", e->id);
+	}
+}
+
+/* Fills meta's subject from the data's header section. */
+static int
+quarantine_subject(int fd, uint64_t size, struct mg_arena *a, const char **subject)
+{
+	size_t want = size < SUBJECT_HEAD_MAX ? (size_t)size : SUBJECT_HEAD_MAX;
+	uint8_t *head = malloc(want ? want : 1);
+	ssize_t n;
+
+	if (head == NULL)
+		return -MG_ENOMEM;
+	n = pread(fd, head, want, 0);
+	*subject = queued_quarantine_subject(a, head, n > 0 ? (size_t)n : 0);
+	free(head);
+	return *subject ? 0 : -MG_ENOMEM;
+}
+
+static int
+quarantine_hold(struct queue_ctx *ctx, const struct envelope *e, const char *dir, int fd,
+    uint64_t size, const char *rcpts)
+{
+	struct quarantine q = { .dir = dir, .store = ctx->store };
+	struct mg_arena *a = mg_arena_new(16 * 1024, 1024 * 1024);
+	char reason[REASON_MAX];
+	struct store_quarantine meta = {
+		.id = e->id, .time = time(NULL), .mail_from = e->mail_from, .rcpts = rcpts,
+		.category = e->verdict ? e->verdict : "", .score = e->score, .reason = reason,
+		.symbols = e->symbols ? e->symbols : "",
+		.size = size + (e->headers ? strlen(e->headers) : 0),
+	};
+	int rc = a != NULL ? quarantine_subject(fd, size, a, &meta.subject) : -MG_ENOMEM;
+
+	quarantine_reason(ctx->conf, e, reason, sizeof(reason));
+	if (rc == 0 && (rc = quarantine_put(&q, &meta, e->headers, fd, size)) == 0) {
+		log_info("%016" PRIx64 " quarantine held category=%s score=%.2f reason=%s "
+		    "size=%" PRIu64 " dir=%s", e->id, meta.category, e->score, reason, meta.size,
+		    dir);
+		quarantine_log(ctx, e, reason);
+	}
+	mg_arena_free(a);
+	return rc;
+}
+
+int
+queued_quarantine(struct queue_ctx *ctx, const struct envelope *e)
+{
+	char dir[4096];
+	struct mg_buf rcpts;
+	uint64_t size;
+	int fd, rc;
+
+	if (ctx->store == NULL)
+		return -MG_EIO;		/* the rows live there: wait for it */
+	if (conf_quarantine_dir(&ctx->conf->quarantine, ctx->conf->store_path, dir,
+	    sizeof(dir)) < 0)
+		return -MG_ELIMIT;
+	if ((rc = spool_data_open(ctx->spool, e->id, &fd, &size)) < 0)
+		return rc;
+	mg_buf_init(&rcpts, 0);
+	for (size_t i = 0; rc == 0 && i < e->nrcpts; i++)
+		rc = mg_buf_appendf(&rcpts, "%s%s", i ? ", " : "", e->rcpts[i].addr);
+	rc = rc ? rc : mg_buf_cstr(&rcpts);
+	if (rc == 0)
+		rc = quarantine_hold(ctx, e, dir, fd, size, (const char *)rcpts.data);
+	mg_buf_release(&rcpts);
+	close(fd);
+	return rc;
+}
+
+static int
+purge_one(const struct store_quarantine *row, void *arg)
+{
+	log_info("%016" PRIx64 " quarantine purged category=%s age_days=%lld", row->id,
+	    row->category ? row->category : "", (long long)((time(NULL) - row->time) / 86400));
+	return 0;
+}
+
+void
+queued_quarantine_purge(struct queue_ctx *ctx)
+{
+	char dir[4096];
+	struct quarantine q = { .dir = dir, .store = ctx->store };
+	uint64_t n = 0;
+	int rc;
+
+	if (ctx->store == NULL || conf_quarantine_dir(&ctx->conf->quarantine,
+	    ctx->conf->store_path, dir, sizeof(dir)) < 0)
+		return;
+	if ((rc = quarantine_purge(&q, &ctx->conf->quarantine, time(NULL), false, purge_one,
+	    NULL, &n)) < 0)
+		log_err("quarantine purge status=failed error=\"%s\"", mg_strerror(rc));
+	else if (n > 0)
+		log_info("quarantine purge deleted=%" PRIu64, n);
+}
