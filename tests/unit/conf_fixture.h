@@ -67,4 +67,22 @@ conf_fixture_expect_error(const char *dir, const char *what, const char *text,
 	check_str(what, got, want);
 }
 
+/* A table of texts each refused with its error ("error case N" in the
+ * report); check_failures() is left to the caller. */
+struct conf_error_case {
+	const char	*text;
+	const char	*want;
+};
+
+static inline void
+conf_fixture_expect_errors(const char *dir, const struct conf_error_case *cases, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char what[64];
+
+		snprintf(what, sizeof(what), "error case %zu", i);
+		conf_fixture_expect_error(dir, what, cases[i].text, cases[i].want);
+	}
+}
+
 #endif

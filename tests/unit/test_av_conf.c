@@ -84,7 +84,7 @@ test_conf_full(void **state)
 static void
 test_conf_errors(void **state)
 {
-	static const struct { const char *text, *want; } cases[] = {
+	static const struct conf_error_case cases[] = {
 		{ CONF_BASE "engine = { av = 1; };\n",
 		  "test.conf:5: 'engine.av' must be a group { ... }" },
 		{ CONF_BASE "engine = { av = { clamv = {}; }; };\n",
@@ -116,12 +116,9 @@ test_conf_errors(void **state)
 		{ CONF_BASE "engine = { av = { on_failure = \"accept\"; }; };\n",
 		  "test.conf:5: 'on_failure' must be one of: tempfail, accept_with_header" },
 	};
-	char what[64], want[512];
+	char want[512];
 
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		snprintf(what, sizeof(what), "error case %zu", i);
-		conf_fixture_expect_error(dir, what, cases[i].text, cases[i].want);
-	}
+	conf_fixture_expect_errors(dir, cases, sizeof(cases) / sizeof(cases[0]));
 	snprintf(want, sizeof(want), "test.conf:6: engine.av.clamav.database: '%s/nope' is "
 	    "not a directory", dir);
 	conf_fixture_expect_error(dir, "missing database", CONF_BASE "engine = { av = {\n"

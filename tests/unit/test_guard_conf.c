@@ -79,7 +79,7 @@ test_full(void **state)
 static void
 test_errors(void **state)
 {
-	static const struct { const char *text, *want; } cases[] = {
+	static const struct conf_error_case cases[] = {
 		{ CONF_BASE "guard = 5;\n", "test.conf:5: 'guard' must be a group { ... }" },
 		{ CONF_BASE "guard = { tarpits = 1; };\n",
 		  "test.conf:5: unknown setting 'tarpits' in guard" },
@@ -133,12 +133,7 @@ test_errors(void **state)
 		{ CONF_BASE "guard = { recipients = { max_unknown = 5000; }; };\n",
 		  "test.conf:5: guard.recipients.max_unknown = 5000 is out of range [0, 1000]" },
 	};
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		char what[64];
-
-		snprintf(what, sizeof(what), "error case %zu", i);
-		conf_fixture_expect_error(dir, what, cases[i].text, cases[i].want);
-	}
+	conf_fixture_expect_errors(dir, cases, sizeof(cases) / sizeof(cases[0]));
 	check_failures();
 }
 

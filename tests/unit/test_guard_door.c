@@ -68,7 +68,7 @@ test_defaults_and_full(void **state)
 static void
 test_errors(void **state)
 {
-	static const struct { const char *text, *want; } cases[] = {
+	static const struct conf_error_case cases[] = {
 		{ CONF_BASE "guard = { pregreet = 1; };\n",
 		  "test.conf:5: 'guard.pregreet' must be a group" },
 		{ CONF_BASE "guard = { pregreet = { wait = 1; }; };\n",
@@ -100,12 +100,7 @@ test_errors(void **state)
 		{ CONF_BASE "guard = { max_expn = 1; };\n",
 		  "test.conf:5: unknown setting 'max_expn' in guard" },
 	};
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		char what[64];
-
-		snprintf(what, sizeof(what), "error case %zu", i);
-		conf_fixture_expect_error(dir, what, cases[i].text, cases[i].want);
-	}
+	conf_fixture_expect_errors(dir, cases, sizeof(cases) / sizeof(cases[0]));
 	check_failures();
 }
 

@@ -50,7 +50,7 @@ test_defaults_and_full(void **state)
 static void
 test_errors(void **state)
 {
-	static const struct { const char *text, *want; } cases[] = {
+	static const struct conf_error_case cases[] = {
 		{ CONF_BASE "guard = { screen = 1; };\n",
 		  "test.conf:5: 'guard.screen' must be a group" },
 		{ CONF_BASE "guard = { screen = { zones = 1; }; };\n",
@@ -75,12 +75,7 @@ test_errors(void **state)
 		  "test.conf:6: guard.screen.dnsbl[0].codes: '127.0.0.256' is not an IPv4 "
 		  "address" },
 	};
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		char what[64];
-
-		snprintf(what, sizeof(what), "error case %zu", i);
-		conf_fixture_expect_error(dir, what, cases[i].text, cases[i].want);
-	}
+	conf_fixture_expect_errors(dir, cases, sizeof(cases) / sizeof(cases[0]));
 	check_failures();
 }
 

@@ -49,7 +49,7 @@ test_settings(void **state)
 static void
 test_errors(void **state)
 {
-	static const struct { const char *text, *want; } cases[] = {
+	static const struct conf_error_case cases[] = {
 		{ CONF_BASE "guard = { recipients = { ldap = { uri = \"http://x\"; "
 		  "base = \"dc=x\"; }; }; };\n",
 		  "test.conf:5: guard.recipients.ldap.uri: 'http://x' is not an ldap://, "
@@ -82,12 +82,7 @@ test_errors(void **state)
 		  "domains = [ \"other.test\" ]; }; }; };\n",
 		  "test.conf:5: guard.recipients.callout: other.test is not a protected domain" },
 	};
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		char what[64];
-
-		snprintf(what, sizeof(what), "error case %zu", i);
-		conf_fixture_expect_error(dir, what, cases[i].text, cases[i].want);
-	}
+	conf_fixture_expect_errors(dir, cases, sizeof(cases) / sizeof(cases[0]));
 	check_failures();
 }
 

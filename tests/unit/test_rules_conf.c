@@ -49,7 +49,7 @@ test_conf_valid(void **state)
 static void
 test_conf_errors(void **state)
 {
-	static const struct { const char *text, *want; } cases[] = {
+	static const struct conf_error_case cases[] = {
 		{ CONF_BASE "engine = { rules = 5; };\n",
 		  "test.conf:5: 'engine.rules' must be a group { dirs = [ ... ]; }" },
 		{ CONF_BASE "engine = { rules = { dir = [ \"rules\" ]; }; };\n",
@@ -67,12 +67,7 @@ test_conf_errors(void **state)
 		{ CONF_BASE "engine = { rules = { pcre_match_limit = \"x\"; }; };\n",
 		  "test.conf:5: engine.rules.pcre_match_limit must be an integer" },
 	};
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		char what[64];
-
-		snprintf(what, sizeof(what), "error case %zu", i);
-		conf_fixture_expect_error(dir, what, cases[i].text, cases[i].want);
-	}
+	conf_fixture_expect_errors(dir, cases, sizeof(cases) / sizeof(cases[0]));
 	check_failures();
 }
 
