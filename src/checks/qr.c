@@ -48,12 +48,16 @@ qr_url(const char *raw, size_t len, unsigned flags, void *arg)
 	struct qr_walk *w = arg;
 	struct mime_url u;
 	char option[TASK_MAX_OPTION_LEN];
+	int rc;
 
 	if (url_normalize(w->t->arena, raw, len, flags, &u) < 0)
 		return 0;
 	if (strcmp(u.scheme, "http") != 0 && strcmp(u.scheme, "https") != 0)
 		return 0;
 	w->urls++;
+	u.flags |= URL_F_FROM_QR;
+	if ((rc = mg_task_add_url(w->t, &u)) < 0 && rc != -MG_ELIMIT)
+		return rc;
 	snprintf(option, sizeof(option), "%s: %s", w->name, u.url);
 	return mg_task_symbol_part(w->t, "QR_URL", option, w->part);
 }

@@ -30,6 +30,7 @@
 const struct mg_check *const check_table[] = {
 	&check_gtube,
 	&check_lists,
+	&check_qr,		/* QR URLs join the message's URLs: before the URL checks */
 	&check_dnsbl,
 	&check_mime_anomaly,
 	&check_hidden_text,
@@ -38,7 +39,6 @@ const struct mg_check *const check_table[] = {
 	&check_yara,
 	&check_office,
 	&check_pdf,
-	&check_qr,
 	&check_rtf,
 	&check_html_smuggle,
 	&check_auth,

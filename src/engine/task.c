@@ -5,6 +5,8 @@
 #include "core/clock.h"
 #include "core/err.h"
 #include "engine/task.h"
+#include "mime/analyze.h"
+#include "mime/url.h"
 
 #define TASK_ARENA_CHUNK	(64 * 1024)
 #define TASK_SYM_CHUNK		(8 * 1024)
@@ -124,6 +126,28 @@ task_symbol_about(struct task_symbol *s, const struct mime_part *part)
 		s->about_message = true;	/* not every part is known: never stripped */
 	else
 		s->parts[s->nparts++] = part;
+}
+
+int
+mg_task_add_url(struct mg_task *t, const struct mime_url *u)
+{
+	struct mime_msg *m = t->msg;
+	struct mime_url *v;
+
+	for (size_t i = 0; i < m->nurls; i++)
+		if (strcmp(m->urls[i].url, u->url) == 0)
+			return 0;
+	if (m->nurls >= ANALYZE_MAX_URLS)
+		return -MG_ELIMIT;
+	/* few URLs come this way: a new array each time */
+	if ((v = mg_arena_alloc(t->arena, (m->nurls + 1) * sizeof(*v))) == NULL)
+		return -MG_ENOMEM;
+	if (m->nurls > 0)
+		memcpy(v, m->urls, m->nurls * sizeof(*v));
+	v[m->nurls] = *u;
+	m->urls = v;
+	m->nurls++;
+	return 0;
 }
 
 int

@@ -13,6 +13,7 @@
 #include "engine/engine.h"
 #include "engine/symbol.h"
 #include "mime/mime.h"
+#include "mime/url.h"
 #include "net/dns_sync.h"
 
 #define TASK_MAX_SYMBOLS	512	/* distinct symbols per message */
@@ -75,6 +76,11 @@ int	mg_task_symbol(struct mg_task *, const char *name, const char *option);
  * is stripped from). part NULL is mg_task_symbol. */
 int	mg_task_symbol_part(struct mg_task *, const char *name, const char *option,
 	    const struct mime_part *part);
+/* Adds u (copied, strings borrowed from the task's arena or longer-lived)
+ * to t->msg->urls, so that the URL checks that run later see it (a URL
+ * decoded from a QR code); a URL already there is not added twice.
+ * 0, -MG_ELIMIT past ANALYZE_MAX_URLS or -MG_ENOMEM. */
+int	mg_task_add_url(struct mg_task *, const struct mime_url *u);
 /* As mg_task_symbol, with the configured score multiplied by factor
  * (a classifier's confidence, a list's weight) when the symbol is new. */
 int	mg_task_symbol_scaled(struct mg_task *, const char *name, double factor,

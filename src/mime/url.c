@@ -36,7 +36,7 @@ static const struct { const char *from, *to; } url_defanged[] = {
 static const char *const url_flag_names[URL_F_COUNT] = {
 	"OBFUSCATED", "IP_LITERAL", "NUMERIC_IP", "USERINFO", "PUNYCODE", "IDN",
 	"BAD_HOST", "NONSTANDARD_PORT", "DATA", "JAVASCRIPT", "FROM_HTML",
-	"FROM_TEXT", "SCHEMELESS", "TRUNCATED",
+	"FROM_TEXT", "SCHEMELESS", "TRUNCATED", "FROM_QR",
 };
 
 static _Thread_local struct url_norm url_scratch;

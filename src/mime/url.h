@@ -28,8 +28,9 @@ enum url_flag {
 	URL_F_FROM_TEXT		= 1u << 11,	/* found in text */
 	URL_F_SCHEMELESS	= 1u << 12,	/* www.example.com without scheme */
 	URL_F_TRUNCATED		= 1u << 13,	/* cut at URL_MAX_LEN, or data:/javascript: at URL_OPAQUE_MAX */
+	URL_F_FROM_QR		= 1u << 14,	/* decoded from a QR code in an image */
 };
-#define URL_F_COUNT	14
+#define URL_F_COUNT	15
 
 #define URL_MAX_LEN	8192	/* bytes of raw input looked at; bytes of url kept */
 #define URL_OPAQUE_MAX	200	/* bytes kept after "data:" and "javascript:" */

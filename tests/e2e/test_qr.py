@@ -131,3 +131,28 @@ def test_qr_url_scores(scanned):
     _, res = scanned
     sym = qr_symbols(res["wage_txt"])["QR_URL"]
     assert sym["score"] > 0, sym
+
+
+def test_qr_url_reaches_url_feeds(tmp_path, scanned):
+    """A URL decoded from a QR code joins the message's URLs: a feed that
+    lists its host flags the message (URL_FEED_PHISHING)."""
+    want, _ = scanned
+    (tmp_path / "s").mkdir()
+    (tmp_path / "d").mkdir()
+    (tmp_path / "phish_hosts.txt").write_text("qr-png.example.net\n")
+    conf = tmp_path / "mailgate.conf"
+    conf.write_text('spool = "s";\nstore = "d/x.db";\n'
+                    'listeners = ( { address = "127.0.0.1:2525"; role = "inbound"; } );\n'
+                    'domains = ( { name = "example.test"; route = "127.0.0.1:2526"; } );\n'
+                    'engine = { network = false; intel = { db = "urls.db"; feeds = ( '
+                    '{ path = "phish_hosts.txt"; category = "phishing"; } ); }; };\n')
+    subprocess.run([mg.MAILGATE, "-c", str(conf), "feeds", "update"], check=True,
+                   capture_output=True, timeout=60)
+    mail = tmp_path / "wage.eml"
+    with open(mail, "w", newline="") as f:
+        f.write(want["wage_txt"][0])
+    proc = subprocess.run([mg.MAILGATE, "-c", str(conf), "scan", "--json", str(mail)],
+                          capture_output=True, text=True, timeout=60, check=True)
+    syms = {s["name"]: s for s in json.loads(proc.stdout)["symbols"]}
+    assert "URL_FEED_PHISHING" in syms, sorted(syms)
+    assert any("qr-png.example.net" in o for o in syms["URL_FEED_PHISHING"]["options"]), syms
