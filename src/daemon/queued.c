@@ -109,10 +109,28 @@ queued_scan(struct queued *qd)
 	queued_kick(&qd->ctx);
 }
 
+/* The message log, opened at start and, while it cannot be (another
+ * process holding it while it is created, a full disk), again at each scan. */
+static void
+queued_store_open(struct queue_ctx *ctx)
+{
+	char err[1024];
+
+	if (ctx->store != NULL)
+		return;
+	if ((ctx->store = store_open(ctx->conf->store_path, false, err, sizeof(err))) == NULL)
+		log_err("queued store status=unavailable reason=\"%s\"", err);
+	else
+		log_info("queued store status=open path=%s", ctx->conf->store_path);
+}
+
 static void
 on_scan(evutil_socket_t fd, short what, void *arg)
 {
-	queued_scan(arg);
+	struct queued *qd = arg;
+
+	queued_store_open(&qd->ctx);
+	queued_scan(qd);
 }
 
 static void
@@ -438,8 +456,7 @@ queued_start(struct queued *qd)
 
 	if ((rc = spool_open(ctx->conf->spool_dir, &ctx->spool)) < 0)
 		return rc;
-	if ((ctx->store = store_open(ctx->conf->store_path, false, err, sizeof(err))) == NULL)
-		log_err("queued store status=unavailable reason=\"%s\"", err);
+	queued_store_open(ctx);
 	if ((ctx->dns = dns_open(ctx->base, &ctx->conf->resolver, err, sizeof(err))) == NULL) {
 		log_err("queued resolver error=\"%s\"", err);
 		return -MG_EINVAL;
