@@ -8,6 +8,7 @@
 
 #include "cli/cli_train.h"
 #include "cli/cmd_parse.h"
+#include "cli/cmd_policy.h"
 #include "cli/cmd_quarantine.h"
 #include "cli/cmd_rules.h"
 #include "cli/cmd_scan.h"
@@ -27,6 +28,8 @@ static const struct command commands[] = {
 	{ "queue", cmd_queue, NULL, "queue list|show ID|flush [ID]|delete ID" },
 	{ "quarantine", cmd_quarantine, NULL, "quarantine list [--from S] [--to S] [--subject S] [--category C] [--since WHEN] [--json] | show ID [--raw] |\n"
 	    "  release ID [--to RCPT]... | forward ID ADDR | delete ID | purge [--dry-run]" },
+	{ "policy", cmd_policy, NULL, "policy add --name N [--priority P] [--scope global|domain:D|user:U] [--monitor] --if COND --then ACTION [ARGS] |\n"
+	    "  allow|block [--scope S] VALUE | list [--json] | show ID | enable|disable|monitor|delete ID | test FILE --rcpt ADDR [--from A] [--ip IP] [--helo H]" },
 	{ "av", cmd_av, NULL, "av scan FILE|DIR... | av reload" },
 	{ "log", cmd_log, NULL, "log search [--from S] [--to S] [--since WHEN] [--until WHEN] [--id QID] [--limit N] [--json]\n"
 	    "  mailgate log connections [--since WHEN] [--until WHEN] [--ip IP] [--event NAME] [--by minute|hour|day|ip|event] [--top N] [--json]" },

@@ -1,6 +1,6 @@
 /* The store interface (DESIGN.md section 4): the message log, delivery
- * events, connection counts and the quarantine's metadata today; policies and
- * users later. Backends implement
+ * events, connection counts, the quarantine's metadata and the policy
+ * filters today; users later. Backends implement
  * struct store_ops; SQLite (store_sqlite.c) is the embedded default and
  * PostgreSQL comes with the scale-out issue, on the same schema. */
 #ifndef MG_STORE_STORE_H
@@ -118,6 +118,23 @@ typedef int (*store_delivery_fn)(const struct store_delivery *, void *arg);
 typedef int (*store_conn_fn)(const struct store_conn_group *, void *arg);
 typedef int (*store_quarantine_fn)(const struct store_quarantine *, void *arg);
 
+/* One policy filter (policy/policy.h parses and checks the texts). */
+struct store_policy {
+	uint64_t	 id;		/* assigned by pol_add */
+	const char	*name;
+	int		 priority;
+	const char	*scope;		/* "global", "domain" or "user" */
+	const char	*scope_value;	/* the domain or address, or "" */
+	const char	*state;		/* "enabled", "disabled" or "monitor" */
+	const char	*condition;
+	const char	*action;
+	const char	*action_args;	/* "" when none */
+	time_t		 created;
+	time_t		 updated;
+};
+
+typedef int (*store_policy_fn)(const struct store_policy *, void *arg);
+
 struct store;
 
 struct store_ops {
@@ -143,6 +160,13 @@ struct store_ops {
 	int	(*quar_released)(struct store *, uint64_t id, time_t when, const char *to);
 	/* -MG_ENOENT when there is no such row. */
 	int	(*quar_delete)(struct store *, uint64_t id);
+	/* Adds a filter; its id in *id. */
+	int	(*pol_add)(struct store *, const struct store_policy *, uint64_t *id);
+	/* Every filter by id, or the one with id (-MG_ENOENT when none). */
+	int	(*pol_list)(struct store *, uint64_t id, store_policy_fn, void *);
+	/* -MG_ENOENT when there is no such filter. */
+	int	(*pol_state)(struct store *, uint64_t id, const char *state, time_t when);
+	int	(*pol_delete)(struct store *, uint64_t id);
 };
 
 struct store {
@@ -222,6 +246,30 @@ static inline int
 store_quar_delete(struct store *s, uint64_t id)
 {
 	return s->ops->quar_delete(s, id);
+}
+
+static inline int
+store_pol_add(struct store *s, const struct store_policy *p, uint64_t *id)
+{
+	return s->ops->pol_add(s, p, id);
+}
+
+static inline int
+store_pol_list(struct store *s, uint64_t id, store_policy_fn fn, void *arg)
+{
+	return s->ops->pol_list(s, id, fn, arg);
+}
+
+static inline int
+store_pol_state(struct store *s, uint64_t id, const char *state, time_t when)
+{
+	return s->ops->pol_state(s, id, state, when);
+}
+
+static inline int
+store_pol_delete(struct store *s, uint64_t id)
+{
+	return s->ops->pol_delete(s, id);
 }
 
 #endif

@@ -17,7 +17,7 @@
 #include "store/store.h"
 #include "store/store_sqlite_int.h"
 
-#define SQL_SCHEMA_VERSION	4
+#define SQL_SCHEMA_VERSION	5
 #define SQL_BUSY_MS		5000
 #define SQL_CONN_LIMIT_MAX	1000000u
 
@@ -101,7 +101,7 @@ schema_version(struct store_sqlite *s, int *version)
 /* Brings an older database to SQL_SCHEMA_VERSION, inside the caller's
  * transaction, after sql_schema created the missing tables. Version 2
  * added messages.symbols, version 3 the connections table, version 4 the
- * quarantine table. */
+ * quarantine table, version 5 the policies table. */
 static int
 schema_migrate(struct store_sqlite *s)
 {
@@ -116,6 +116,9 @@ schema_migrate(struct store_sqlite *s)
 	    NULL, NULL, NULL) != SQLITE_OK)
 		return -1;
 	if (version <= 3 && sqlite3_exec(s->db, "UPDATE schema_version SET version = 4",
+	    NULL, NULL, NULL) != SQLITE_OK)
+		return -1;
+	if (version <= 4 && sqlite3_exec(s->db, "UPDATE schema_version SET version = 5",
 	    NULL, NULL, NULL) != SQLITE_OK)
 		return -1;
 	return 0;
@@ -133,7 +136,8 @@ schema_setup(struct store_sqlite *s, bool readonly, char *err, size_t errlen)
 		goto sqlerr;
 	if (!readonly && (sqlite3_exec(s->db, sql_schema, NULL, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_exec(s->db, sql_quarantine_schema, NULL, NULL, NULL) != SQLITE_OK ||
-	    sqlite3_exec(s->db, "INSERT INTO schema_version SELECT 4 WHERE NOT EXISTS"
+	    sqlite3_exec(s->db, sql_policy_schema, NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_exec(s->db, "INSERT INTO schema_version SELECT 5 WHERE NOT EXISTS"
 	    " (SELECT 1 FROM schema_version)", NULL, NULL, NULL) != SQLITE_OK ||
 	    schema_migrate(s) < 0 ||
 	    sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)) {
@@ -596,4 +600,8 @@ const struct store_ops store_sqlite_ops = {
 	.quar_search = sqlite_quar_search,
 	.quar_released = sqlite_quar_released,
 	.quar_delete = sqlite_quar_delete,
+	.pol_add = sqlite_pol_add,
+	.pol_list = sqlite_pol_list,
+	.pol_state = sqlite_pol_state,
+	.pol_delete = sqlite_pol_delete,
 };

@@ -1,6 +1,6 @@
 /* Private to the SQLite backend: its connection and the helpers that
  * store_sqlite.c (message log, connections) and store_sqlite_quar.c
- * (quarantine metadata) share. */
+ * (quarantine metadata) and store_sqlite_policy.c (policy filters) share. */
 #ifndef MG_STORE_STORE_SQLITE_INT_H
 #define MG_STORE_STORE_SQLITE_INT_H
 
@@ -29,6 +29,9 @@ struct store_sqlite {
 /* The quarantine table, part of the schema (version 4). */
 extern const char sql_quarantine_schema[];
 
+/* The policies table, part of the schema (version 5). */
+extern const char sql_policy_schema[];
+
 /* Logs the connection's last error; -MG_EAGAIN (busy) or -MG_EIO. */
 int	sql_fail(struct store_sqlite *, const char *what);
 int	sql_bind_text(sqlite3_stmt *, int i, const char *v);	/* NULL binds NULL */
@@ -47,5 +50,11 @@ int	sqlite_quar_search(struct store *, const struct store_quarantine_query *,
 	    store_quarantine_fn, void *);
 int	sqlite_quar_released(struct store *, uint64_t id, time_t when, const char *to);
 int	sqlite_quar_delete(struct store *, uint64_t id);
+
+/* The policy operations of store_sqlite_ops (store_sqlite_policy.c). */
+int	sqlite_pol_add(struct store *, const struct store_policy *, uint64_t *id);
+int	sqlite_pol_list(struct store *, uint64_t id, store_policy_fn, void *);
+int	sqlite_pol_state(struct store *, uint64_t id, const char *state, time_t when);
+int	sqlite_pol_delete(struct store *, uint64_t id);
 
 #endif
