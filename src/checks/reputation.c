@@ -2,7 +2,6 @@
  * scan that reads them and the verdict hook that teaches them, over the
  * decayed counts of learn/reputation.h in a kv_local store. */
 #include <ctype.h>
-#include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,7 +17,6 @@
 #define REP_MIN_EVIDENCE	0.1	/* weaker evidence fires nothing */
 #define REP_SPF_PASS		"SPF_PASS"	/* the auth check: SPF passed for MAIL FROM */
 #define REP_DKIM_PASS		"DKIM_ALLOW"	/* the auth check: the d= domains */
-#define REP_STATE_FILE		"reputation.kv"
 
 #define S(name, score, cat, desc) { name, score, MG_CAT_##cat, MG_VERDICT_ACCEPT, desc }
 
@@ -73,46 +71,6 @@ rep_fini(void *state)
 	free(r);
 }
 
-/* The state file: history.state, else reputation.kv beside the store;
- * NULL (memory only) when not persisted or there is no store. */
-static char *
-rep_state_path(const struct mg_conf *conf)
-{
-	const struct conf_history *h = &conf->engine.reputation.history;
-	char dir[PATH_MAX], *path;
-
-	if (!h->persist)
-		return NULL;
-	if (h->state != NULL)
-		return strdup(h->state);
-	if (conf->store_path == NULL || strlen(conf->store_path) >= sizeof(dir))
-		return NULL;
-	snprintf(dir, sizeof(dir), "%s", conf->store_path);
-	if (asprintf(&path, "%s/%s", dirname(dir), REP_STATE_FILE) < 0)
-		return NULL;
-	return path;
-}
-
-/* Opens the state; a file that cannot be used falls back to memory only.
- * 0, or the error with the reason in err. */
-static int
-rep_open_kv(struct reputation *r, const struct mg_conf *conf, char *err, size_t errlen)
-{
-	const struct conf_reputation *c = &conf->engine.reputation;
-	char *path = rep_state_path(conf);
-	struct kv_local_opts o = { .path = path, .writable = c->writer,
-		.save_interval = c->history.save_interval,
-		.max_bytes = (size_t)c->history.max_memory << 20 };
-
-	if ((r->kv = kv_local_open(&o, err, errlen)) == NULL && path != NULL) {
-		log_warn("reputation state path=%s status=memory-only reason=\"%s\"", path, err);
-		o.path = NULL;
-		r->kv = kv_local_open(&o, err, errlen);
-	}
-	free(path);
-	return r->kv != NULL ? 0 : -MG_ENOMEM;
-}
-
 static int
 rep_init(const struct mg_conf *conf, void **state, char *err, size_t errlen)
 {
@@ -134,7 +92,8 @@ rep_init(const struct mg_conf *conf, void **state, char *err, size_t errlen)
 		memcpy(r->trusted, conf->trusted, conf->ntrusted * sizeof(*r->trusted));
 		r->ntrusted = conf->ntrusted;
 	}
-	if (c->history.enabled && rep_open_kv(r, conf, err, errlen) < 0) {
+	if (c->history.enabled &&
+	    (r->kv = rep_state_open(conf, "reputation", err, errlen)) == NULL) {
 		rep_fini(r);
 		return -MG_ENOMEM;
 	}

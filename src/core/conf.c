@@ -442,6 +442,8 @@ conf_engine_defaults(struct conf_engine *e)
 	conf_model_defaults(&e->model);
 	conf_reputation_defaults(&e->reputation);
 	conf_intel_defaults(&e->intel);
+	conf_phish_defaults(&e->phish);
+	conf_bec_defaults(&e->bec);
 }
 
 void
@@ -460,6 +462,8 @@ conf_engine_free(struct conf_engine *e)
 	conf_model_free(&e->model);
 	conf_reputation_free(&e->reputation);
 	conf_intel_free(&e->intel);
+	conf_phish_free(&e->phish);
+	conf_bec_free(&e->bec);
 	memset(e, 0, sizeof(*e));
 }
 
@@ -479,7 +483,10 @@ conf_load_engine_areas(struct conf_ctx *cx, const config_setting_t *eng, struct 
 	    conf_load_model(cx, config_setting_get_member(eng, "model"), &e->model) < 0 ||
 	    conf_load_reputation(cx, config_setting_get_member(eng, "reputation"),
 	    &e->reputation) < 0 ||
-	    conf_load_intel(cx, config_setting_get_member(eng, "intel"), &e->intel) < 0)
+	    conf_load_intel(cx, config_setting_get_member(eng, "intel"), &e->intel) < 0 ||
+	    conf_load_phish(cx, config_setting_get_member(eng, "phish"), &e->phish) < 0)
+		return -1;
+	if (conf_load_bec(cx, config_setting_get_member(eng, "bec"), &e->bec) < 0)
 		return -1;
 	return 0;
 }
@@ -550,7 +557,7 @@ conf_load_engine(struct conf_ctx *cx, struct mg_conf *c)
 {
 	static const char *const keys[] = { "thresholds", "task_timeout", "check_timeout",
 		"scores", "mime", "network", "auth", "dkim", "rules", "av", "bayes", "model",
-		"reputation", "yara", "dangerous", "intel", NULL };
+		"reputation", "yara", "dangerous", "intel", "phish", "bec", NULL };
 	const config_setting_t *eng = config_lookup(cx->cfg, "engine"), *sc;
 	int n;
 

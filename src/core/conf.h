@@ -11,10 +11,12 @@
 
 #include "core/conf_auth.h"
 #include "core/conf_bayes.h"
+#include "core/conf_bec.h"
 #include "core/conf_dangerous.h"
 #include "core/conf_dkim.h"
 #include "core/conf_guard.h"
 #include "core/conf_intel.h"
+#include "core/conf_phish.h"
 #include "core/conf_model.h"
 #include "core/conf_quarantine.h"
 #include "core/conf_reputation.h"
@@ -164,6 +166,8 @@ struct conf_engine {
 	struct conf_model model;
 	struct conf_reputation reputation;
 	struct conf_intel intel;
+	struct conf_phish phish;
+	struct conf_bec	 bec;
 };
 
 struct conf_resolver {

@@ -8,6 +8,7 @@
 #include "checks/attach_type.h"
 #include "checks/auth.h"
 #include "checks/bayes.h"
+#include "checks/bec.h"
 #include "checks/dkim_sign.h"
 #include "checks/dnsbl.h"
 #include "checks/av.h"
@@ -23,6 +24,7 @@
 #include "checks/reputation.h"
 #include "checks/rtf.h"
 #include "checks/rules.h"
+#include "checks/url_heur.h"
 #include "checks/url_intel.h"
 #include "checks/yara.h"
 #include "engine/check.h"
@@ -43,7 +45,9 @@ const struct mg_check *const check_table[] = {
 	&check_html_smuggle,
 	&check_auth,
 	&check_reputation,
+	&check_bec,
 	&check_url_intel,
+	&check_url_heur,
 	&check_rules,
 	&check_bayes,
 	&check_model,

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/conf.h"
 #include "store/kv.h"
 
 /* An epoch lasts this many half-lives: weights stay below 2^32. */
@@ -41,5 +42,12 @@ int	rep_read(struct kv *, const struct rep_params *, enum rep_kind, const char *
 /* How strongly the counts speak: in (-1, 1), > 0 for spam, < 0 for clean,
  * 0 below min_messages: (spam - clean) / (n + 2) * n / (n + min_messages). */
 double	rep_evidence(const struct rep_params *, const struct rep_counts *);
+
+/* reputation_state.c: opens the learned-reputation kv of conf
+ * (engine.reputation.history: the state file, else reputation.kv beside
+ * the store; memory only when not persisted or when the file cannot be
+ * used, logged under who). NULL with the reason in err. */
+struct kv *rep_state_open(const struct mg_conf *conf, const char *who, char *err,
+	    size_t errlen);
 
 #endif
