@@ -261,12 +261,7 @@ av_fini(void *state)
 	free(st);
 }
 
-static const struct symbol_def *
-av_symbols_of(void *state, size_t *n)
-{
-	*n = sizeof(av_symbols) / sizeof(av_symbols[0]);
-	return av_symbols;
-}
+CHECK_SYMBOLS_HOOK(av_symbols_of, av_symbols)
 
 const struct mg_check check_av = {
 	.name = "av",

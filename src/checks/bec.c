@@ -599,12 +599,7 @@ bec_verdict(void *state, const struct mg_task *t, const struct mg_result *res)
 	bec_seen(b, addr);
 }
 
-static const struct symbol_def *
-bec_defs(void *state, size_t *n)
-{
-	*n = sizeof(bec_symbols) / sizeof(bec_symbols[0]);
-	return bec_symbols;
-}
+CHECK_SYMBOLS_HOOK(bec_defs, bec_symbols)
 
 const struct mg_check check_bec = {
 	.name = "bec",

@@ -9,29 +9,23 @@
 #include "mime/attach.h"
 #include "mime/html.h"
 
-#define S(name, score, cat, force, desc) \
-	{ name, score, MG_CAT_##cat, MG_VERDICT_##force, desc }
 
 #define HOST_MAX	256
 
 static const struct symbol_def smuggle_symbols[] = {
-	S("HTML_SMUGGLING", 8.0, DANGEROUS, QUARANTINE,
+	CHECK_SYMBOL("HTML_SMUGGLING", 8.0, DANGEROUS, QUARANTINE,
 	    "HTML builds a file from decoded data in the browser and offers it as a download"),
-	S("HTML_AUTOSUBMIT_FORM", 4.0, PHISHING, ACCEPT, "HTML submits a form from a script"),
-	S("HTML_CREDENTIAL_FORM", 4.0, PHISHING, ACCEPT,
+	CHECK_SYMBOL("HTML_AUTOSUBMIT_FORM", 4.0, PHISHING, ACCEPT,
+	    "HTML submits a form from a script"),
+	CHECK_SYMBOL("HTML_CREDENTIAL_FORM", 4.0, PHISHING, ACCEPT,
 	    "HTML has a password form posting to another domain"),
-	S("HTML_DATA_PAYLOAD", 4.0, MALWARE, ACCEPT,
+	CHECK_SYMBOL("HTML_DATA_PAYLOAD", 4.0, MALWARE, ACCEPT,
 	    "HTML carries a data: URL with a page or an application file"),
-	S("HTML_REFRESH_TRAP", 4.0, PHISHING, ACCEPT,
+	CHECK_SYMBOL("HTML_REFRESH_TRAP", 4.0, PHISHING, ACCEPT,
 	    "HTML refreshes to a data: or javascript: URL"),
 };
 
-static const struct symbol_def *
-smuggle_defs(void *state, size_t *n)
-{
-	*n = sizeof(smuggle_symbols) / sizeof(smuggle_symbols[0]);
-	return smuggle_symbols;
-}
+CHECK_SYMBOLS_HOOK(smuggle_defs, smuggle_symbols)
 
 /* The lower-case host of an absolute http(s) URL into out, or false. */
 static bool

@@ -43,13 +43,7 @@ static const struct {
 	{ OFFICE_F_CORRUPT, "OFFICE_CORRUPT", offsetof(struct office_findings, corrupt) },
 };
 
-static const struct symbol_def *
-office_symbol_defs(void *state, size_t *n)
-{
-	(void)state;
-	*n = sizeof(office_symbols) / sizeof(office_symbols[0]);
-	return office_symbols;
-}
+CHECK_SYMBOLS_HOOK(office_symbol_defs, office_symbols)
 
 /* The symbols of one attachment's findings; options "NAME: detail". */
 static int

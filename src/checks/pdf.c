@@ -6,35 +6,31 @@
 #include "files/pdf.h"
 #include "mime/files.h"
 
-#define S(name, score, cat, force, desc) \
-	{ name, score, MG_CAT_##cat, MG_VERDICT_##force, desc }
 
 #define PDF_MANY_URIS_MIN	20	/* links in one PDF that make it a link carrier */
 
 static const struct symbol_def pdf_symbols[] = {
-	S("PDF_JAVASCRIPT", 2.5, MALWARE, ACCEPT, "a PDF attachment holds JavaScript"),
-	S("PDF_OPENACTION_JS", 8.0, DANGEROUS, QUARANTINE,
+	CHECK_SYMBOL("PDF_JAVASCRIPT", 2.5, MALWARE, ACCEPT,
+	    "a PDF attachment holds JavaScript"),
+	CHECK_SYMBOL("PDF_OPENACTION_JS", 8.0, DANGEROUS, QUARANTINE,
 	    "a PDF attachment runs JavaScript when opened (/OpenAction or /AA)"),
-	S("PDF_LAUNCH", 8.0, DANGEROUS, QUARANTINE,
+	CHECK_SYMBOL("PDF_LAUNCH", 8.0, DANGEROUS, QUARANTINE,
 	    "a PDF attachment has a /Launch action (starts a program)"),
-	S("PDF_EMBEDDED_FILE", 2.0, MALWARE, ACCEPT, "a PDF attachment carries an embedded file"),
-	S("PDF_SUBMIT_FORM", 2.0, PHISHING, ACCEPT,
+	CHECK_SYMBOL("PDF_EMBEDDED_FILE", 2.0, MALWARE, ACCEPT,
+	    "a PDF attachment carries an embedded file"),
+	CHECK_SYMBOL("PDF_SUBMIT_FORM", 2.0, PHISHING, ACCEPT,
 	    "a PDF attachment has a form that submits its fields"),
-	S("PDF_ENCRYPTED", 1.0, MALWARE, ACCEPT,
+	CHECK_SYMBOL("PDF_ENCRYPTED", 1.0, MALWARE, ACCEPT,
 	    "an encrypted PDF attachment (its content could not be read)"),
-	S("PDF_MANY_URIS", 1.0, PHISHING, ACCEPT, "a PDF attachment with many links"),
-	S("PDF_RICH_MEDIA", 2.0, MALWARE, ACCEPT,
+	CHECK_SYMBOL("PDF_MANY_URIS", 1.0, PHISHING, ACCEPT,
+	    "a PDF attachment with many links"),
+	CHECK_SYMBOL("PDF_RICH_MEDIA", 2.0, MALWARE, ACCEPT,
 	    "a PDF attachment with /RichMedia (Flash) or /XFA forms"),
-	S("PDF_NAME_OBFUSCATED", 3.0, MALWARE, ACCEPT,
+	CHECK_SYMBOL("PDF_NAME_OBFUSCATED", 3.0, MALWARE, ACCEPT,
 	    "a PDF attachment spells active keys with #xx escapes"),
 };
 
-static const struct symbol_def *
-pdf_defs(void *state, size_t *n)
-{
-	*n = sizeof(pdf_symbols) / sizeof(pdf_symbols[0]);
-	return pdf_symbols;
-}
+CHECK_SYMBOLS_HOOK(pdf_defs, pdf_symbols)
 
 /* sym with the option "NAME: N /KEY". */
 static int

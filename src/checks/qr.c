@@ -12,26 +12,19 @@
 #include "mime/mime_decode.h"
 #include "mime/url.h"
 
-#define S(name, score, cat, force, desc) \
-	{ name, score, MG_CAT_##cat, MG_VERDICT_##force, desc }
 
 #define QR_MAX_IMAGES	32	/* images scanned per message */
 #define QR_URLS_MAX	16	/* URLs looked for in one code's text */
 #define QR_TEXT_SHOWN	80	/* bytes of a non-URL text shown in the option */
 
 static const struct symbol_def qr_symbols[] = {
-	S("QR_URL", 3.0, PHISHING, ACCEPT,
+	CHECK_SYMBOL("QR_URL", 3.0, PHISHING, ACCEPT,
 	    "an image of the message holds a QR code with a URL (a link mail filters do not see)"),
-	S("QR_TEXT", 0.1, PHISHING, ACCEPT, "an image of the message holds a QR code without a URL"),
+	CHECK_SYMBOL("QR_TEXT", 0.1, PHISHING, ACCEPT,
+	    "an image of the message holds a QR code without a URL"),
 };
 
-static const struct symbol_def *
-qr_defs(void *state, size_t *n)
-{
-	(void)state;
-	*n = sizeof(qr_symbols) / sizeof(qr_symbols[0]);
-	return qr_symbols;
-}
+CHECK_SYMBOLS_HOOK(qr_defs, qr_symbols)
 
 struct qr_walk {
 	struct mg_task		*t;

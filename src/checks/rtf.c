@@ -6,27 +6,20 @@
 #include "files/rtf.h"
 #include "mime/files.h"
 
-#define S(name, score, cat, force, desc) \
-	{ name, score, MG_CAT_##cat, MG_VERDICT_##force, desc }
 
 static const struct symbol_def rtf_symbols[] = {
-	S("RTF_OBJECT", 2.0, MALWARE, ACCEPT, "an RTF attachment embeds an OLE object"),
-	S("RTF_OBJUPDATE", 8.0, DANGEROUS, QUARANTINE,
+	CHECK_SYMBOL("RTF_OBJECT", 2.0, MALWARE, ACCEPT, "an RTF attachment embeds an OLE object"),
+	CHECK_SYMBOL("RTF_OBJUPDATE", 8.0, DANGEROUS, QUARANTINE,
 	    "an RTF attachment has an object refreshed on open (\\objupdate)"),
-	S("RTF_ACTIVEX", 6.0, DANGEROUS, QUARANTINE,
+	CHECK_SYMBOL("RTF_ACTIVEX", 6.0, DANGEROUS, QUARANTINE,
 	    "an RTF attachment embeds an ActiveX control (\\objocx)"),
-	S("RTF_EQUATION_EXPLOIT", 10.0, MALWARE, QUARANTINE,
+	CHECK_SYMBOL("RTF_EQUATION_EXPLOIT", 10.0, MALWARE, QUARANTINE,
 	    "an RTF attachment embeds an Equation Editor object (CVE-2017-11882)"),
-	S("RTF_MALFORMED", 3.0, MALWARE, ACCEPT,
+	CHECK_SYMBOL("RTF_MALFORMED", 3.0, MALWARE, ACCEPT,
 	    "an RTF attachment with oversized control words or deeply nested groups"),
 };
 
-static const struct symbol_def *
-rtf_defs(void *state, size_t *n)
-{
-	*n = sizeof(rtf_symbols) / sizeof(rtf_symbols[0]);
-	return rtf_symbols;
-}
+CHECK_SYMBOLS_HOOK(rtf_defs, rtf_symbols)
 
 /* RTF_OBJECT once per object (class and size), then the flags' symbols. */
 static int

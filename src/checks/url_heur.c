@@ -619,12 +619,7 @@ url_heur_scan(void *state, struct mg_task *t)
 	return rc;
 }
 
-static const struct symbol_def *
-url_heur_symbols(void *state, size_t *n)
-{
-	*n = sizeof(heur_symbols) / sizeof(heur_symbols[0]);
-	return heur_symbols;
-}
+CHECK_SYMBOLS_HOOK(url_heur_symbols, heur_symbols)
 
 const struct mg_check check_url_heur = {
 	.name = "url_heur",

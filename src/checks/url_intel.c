@@ -80,12 +80,7 @@ url_intel_fini(void *state)
 	urldb_watch_free(state);
 }
 
-static const struct symbol_def *
-url_intel_symbols(void *state, size_t *n)
-{
-	*n = sizeof(intel_symbols) / sizeof(intel_symbols[0]);
-	return intel_symbols;
-}
+CHECK_SYMBOLS_HOOK(url_intel_symbols, intel_symbols)
 
 const struct mg_check check_url_intel = {
 	.name = "url_intel",

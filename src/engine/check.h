@@ -31,6 +31,21 @@ struct mg_check {
 	void		(*verdict)(void *state, const struct mg_task *, const struct mg_result *);
 };
 
+/* One row of a check's own symbol table: category and least action by
+ * their short names (PHISHING, QUARANTINE). */
+#define CHECK_SYMBOL(name, score, cat, force, desc) \
+	{ name, score, MG_CAT_##cat, MG_VERDICT_##force, desc }
+
+/* Defines fn, the .symbols hook of a check whose table is a static array. */
+#define CHECK_SYMBOLS_HOOK(fn, table)						\
+static const struct symbol_def *						\
+fn(void *state, size_t *n)							\
+{										\
+	(void)state;								\
+	*n = sizeof(table) / sizeof((table)[0]);				\
+	return table;								\
+}
+
 /* checks.c: the registered checks, in the order they run. */
 extern const struct mg_check *const check_table[];
 extern const size_t check_count;

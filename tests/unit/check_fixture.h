@@ -1,5 +1,6 @@
-/* Shared by the unit tests of the checks: the default symbol table, and
- * one check run on a hand-built message compared, as the string
+/* Shared by the unit tests of the checks: the default symbol table (with
+ * a check's own symbols), a one-attachment message, and one check run on
+ * a hand-built message compared, as the string
  * "NAME=opt|opt NAME=..." in firing order, with what the case wants. */
 #ifndef MG_TESTS_CHECK_FIXTURE_H
 #define MG_TESTS_CHECK_FIXTURE_H
@@ -11,6 +12,7 @@
 #include "engine/check.h"
 #include "engine/symbol.h"
 #include "engine/task.h"
+#include "mime/attach.h"
 
 static inline void
 symbols_text(const struct mg_task *t, char *out, size_t outlen)
@@ -37,6 +39,47 @@ default_symbols(struct symbol_table *st)
 	conf_engine_defaults(&conf.engine);
 	if (symbol_table_load(st, &conf, NULL, 0, err, sizeof(err)) != 0)
 		fail_msg("default symbol table: %s", err);
+}
+
+/* The default table plus the symbols check c defines itself (its
+ * .symbols hook, with state from its init or NULL). */
+static inline void
+check_symbols(struct symbol_table *st, const struct mg_check *c, void *state)
+{
+	struct mg_conf conf = { 0 };
+	const struct symbol_def *defs = NULL;
+	size_t n = 0;
+	char err[256];
+
+	conf_engine_defaults(&conf.engine);
+	if (c->symbols != NULL)
+		defs = c->symbols(state, &n);
+	if (symbol_table_load(st, &conf, defs, n, err, sizeof(err)) != 0)
+		fail_msg("symbol table of %s: %s", c->name, err);
+}
+
+/* A message whose only part under a multipart/mixed root is the
+ * attachment name with body text (borrowed). */
+struct one_attachment {
+	struct mime_attachment att;
+	struct mime_part p[2];
+	struct mime_part *parts[2];
+	struct mime_msg msg;
+};
+
+static inline struct mime_msg *
+one_attachment(struct one_attachment *o, const char *name, const char *body)
+{
+	memset(o, 0, sizeof(*o));
+	o->att.name = name;
+	o->p[0] = (struct mime_part){ .type = "multipart", .subtype = "mixed" };
+	o->p[1] = (struct mime_part){ .index = 1, .type = "application",
+	    .subtype = "octet-stream", .filename = name, .is_attachment = true,
+	    .att = &o->att, .body = mg_slice_make(body, strlen(body)) };
+	o->parts[0] = &o->p[0];
+	o->parts[1] = &o->p[1];
+	o->msg = (struct mime_msg){ .root = &o->p[0], .parts = o->parts, .nparts = 2 };
+	return &o->msg;
 }
 
 /* Runs check c on msg; fails case i unless the symbols are exactly want

@@ -110,17 +110,13 @@ test_cases(void **state)
 	};
 	struct mg_conf conf;
 	struct symbol_table st;
-	const struct symbol_def *defs;
 	char err[256], buf[2048];
 	void *h;
-	size_t n;
 
 	load_conf(&conf, MG_SOURCE_DIR "/rules/urls/redirectors.txt");
 	if (check_url_heur.init(&conf, &h, err, sizeof(err)) != 0)
 		fail_msg("init: %s", err);
-	defs = check_url_heur.symbols(h, &n);
-	if (symbol_table_load(&st, &conf, defs, n, err, sizeof(err)) != 0)
-		fail_msg("symbols: %s", err);
+	check_symbols(&st, &check_url_heur, h);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct mg_arena *a = mg_arena_new(1 << 16, 0);
 		struct mime_msg *m = message(a, cases[i].from, cases[i].body, buf, sizeof(buf));

@@ -502,18 +502,13 @@ test_check_office(void **state)
 		{ "notes.txt", (const uint8_t *)"plain text", 10, "" },
 		{ "fake.docx", (const uint8_t *)"PK\x03\x04garbage", 11, "" },
 	};
-	const struct symbol_def *defs;
 	struct symbol_table st;
-	struct mg_conf conf = { 0 };
-	char err[256], got[1024];
-	size_t n;
+	char got[1024];
 
 	(void)state;
 	cfb_build(xls);
 	cfb_build(broken);
-	conf_engine_defaults(&conf.engine);
-	defs = check_office.symbols(NULL, &n);
-	assert_int_equal(symbol_table_load(&st, &conf, defs, n, err, sizeof(err)), 0);
+	check_symbols(&st, &check_office, NULL);
 	assert_int_equal(symbol_find(&st, "OFFICE_MACRO_AUTOEXEC")->force, MG_VERDICT_QUARANTINE);
 	assert_int_equal(symbol_find(&st, "OFFICE_MACRO")->force, MG_VERDICT_ACCEPT);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {

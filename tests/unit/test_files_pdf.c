@@ -228,25 +228,11 @@ test_check_pdf(void **state)
 {
 	static const char doc[] = "%PDF-1.4\n1 0 obj << /OpenAction << /S /JavaScript "
 	    "/JS (app.alert\\(1\\)) >> /Launch 3 0 R >> endobj";
-	struct mime_attachment att = { .name = "invoice.pdf" };
-	struct mime_part p[2] = {
-		{ .type = "multipart", .subtype = "mixed" },
-		{ .index = 1, .type = "application", .subtype = "octet-stream",
-		  .filename = "invoice.pdf", .is_attachment = true, .att = &att },
-	};
-	struct mime_part *parts[] = { &p[0], &p[1] };
-	struct mime_msg msg = { .root = &p[0], .parts = parts, .nparts = 2 };
-	struct mg_conf conf = { 0 };
+	struct one_attachment o;
 	struct symbol_table st;
-	const struct symbol_def *defs;
-	size_t ndefs;
-	char err[256];
 
-	p[1].body = mg_slice_make(doc, strlen(doc));
-	conf_engine_defaults(&conf.engine);
-	defs = check_pdf.symbols(NULL, &ndefs);
-	assert_int_equal(symbol_table_load(&st, &conf, defs, ndefs, err, sizeof(err)), 0);
-	expect_symbols(&check_pdf, &st, &msg, 0,
+	check_symbols(&st, &check_pdf, NULL);
+	expect_symbols(&check_pdf, &st, one_attachment(&o, "invoice.pdf", doc), 0,
 	    "PDF_JAVASCRIPT=invoice.pdf: 2 /JavaScript or /JS "
 	    "PDF_OPENACTION_JS=invoice.pdf: 1 /OpenAction or /AA "
 	    "PDF_LAUNCH=invoice.pdf: 1 /Launch");

@@ -145,25 +145,11 @@ test_check_rtf(void **state)
 {
 	static const char doc[] = "{\\rtf1{\\object\\objupdate{\\*\\objdata " OLE_PACKAGE
 	    "}}{\\object{\\*\\objdata " OLE_EQUATION "}}}";
-	struct mime_attachment att = { .name = "order.doc" };
-	struct mime_part p[2] = {
-		{ .type = "multipart", .subtype = "mixed" },
-		{ .index = 1, .type = "application", .subtype = "msword",
-		  .filename = "order.doc", .is_attachment = true, .att = &att },
-	};
-	struct mime_part *parts[] = { &p[0], &p[1] };
-	struct mime_msg msg = { .root = &p[0], .parts = parts, .nparts = 2 };
-	struct mg_conf conf = { 0 };
+	struct one_attachment o;
 	struct symbol_table st;
-	const struct symbol_def *defs;
-	size_t ndefs;
-	char err[256];
 
-	p[1].body = mg_slice_make(doc, strlen(doc));
-	conf_engine_defaults(&conf.engine);
-	defs = check_rtf.symbols(NULL, &ndefs);
-	assert_int_equal(symbol_table_load(&st, &conf, defs, ndefs, err, sizeof(err)), 0);
-	expect_symbols(&check_rtf, &st, &msg, 0,
+	check_symbols(&st, &check_rtf, NULL);
+	expect_symbols(&check_rtf, &st, one_attachment(&o, "order.doc", doc), 0,
 	    "RTF_OBJECT=order.doc: class Package, 28 bytes|order.doc: class Equation.3, 27 bytes "
 	    "RTF_EQUATION_EXPLOIT=order.doc: class Equation.3, 27 bytes "
 	    "RTF_OBJUPDATE=order.doc");

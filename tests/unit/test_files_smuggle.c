@@ -143,21 +143,15 @@ test_check_html_smuggle(void **state)
 	};
 	struct mime_part *parts[] = { &p[0], &p[1], &p[2] };
 	struct mime_msg msg = { .root = &p[0], .parts = parts, .nparts = 3 };
-	struct mg_conf conf = { 0 };
 	struct html_limits hl;
 	struct symbol_table st;
-	const struct symbol_def *defs;
 	struct mg_arena *a = mg_arena_new(16 * 1024, 1 << 20);
-	size_t ndefs;
-	char err[256];
 
 	assert_non_null(a);
 	html_limits_default(&hl);
 	p[1].html = html_analyze(a, body, sizeof(body) - 1, &hl);
 	p[2].body = mg_slice_make(page, sizeof(page) - 1);
-	conf_engine_defaults(&conf.engine);
-	defs = check_html_smuggle.symbols(NULL, &ndefs);
-	assert_int_equal(symbol_table_load(&st, &conf, defs, ndefs, err, sizeof(err)), 0);
+	check_symbols(&st, &check_html_smuggle, NULL);
 	expect_symbols(&check_html_smuggle, &st, &msg, 0,
 	    "HTML_CREDENTIAL_FORM=body: posts to login.evil.test "
 	    "HTML_AUTOSUBMIT_FORM=body: 2 forms, 2 password fields "
