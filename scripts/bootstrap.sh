@@ -15,6 +15,8 @@ libldap2-dev slapd ldap-utils libcrypt-dev
 libclamav-dev clamav-daemon clamav-testfiles libyara-dev xorriso
 libzstd-dev libzbar-dev libpng-dev libjpeg62-turbo-dev libgif-dev
 qrencode python3-pil
+libmicrohttpd-dev libcurl4-openssl-dev libpoppler-glib-dev
+libtesseract-dev tesseract-ocr-eng libleptonica-dev
 python3 python3-pytest python3-aiosmtpd python3-dnslib
 openssl sqlite3 zstd tar
 "

@@ -62,7 +62,8 @@ static const struct conf_num conf_nums[] = {
 
 static const char *const top_keys[] = { "hostname", "user", "spool", "store",
 	"log_level", "tls", "listeners", "domains", "outbound", "trusted_networks",
-	"limits", "queue", "resolver", "scan", "engine", "guard", "users", "quarantine", NULL };
+	"limits", "queue", "resolver", "scan", "engine", "guard", "users", "quarantine",
+	"portal", NULL };
 static const char *const tls_keys[] = { "certificate", "key", "ca", NULL };
 static const char *const listener_keys[] = { "address", "role", "tls", "certificate",
 	"key", "auth", "auth_plaintext", NULL };
@@ -72,7 +73,8 @@ static const char *const resolver_keys[] = { "upstream", "timeout", NULL };
 
 const char *const conf_category_names[] = { "clean", "spam", "bulk", "phishing",
 	"malware", "bec", "policy", "dangerous", NULL };
-const char *const conf_action_names[] = { "accept", "tag", "quarantine", "reject", NULL };
+const char *const conf_action_names[] = { "accept", "tag", "quarantine", "hold", "reject",
+	NULL };
 
 /* The engine's real-valued settings (scores and seconds), as conf_nums. */
 struct conf_real {
@@ -444,6 +446,11 @@ conf_engine_defaults(struct conf_engine *e)
 	conf_intel_defaults(&e->intel);
 	conf_phish_defaults(&e->phish);
 	conf_bec_defaults(&e->bec);
+	conf_cloud_defaults(&e->cloud);
+	conf_landing_defaults(&e->landing);
+	conf_images_defaults(&e->images);
+	conf_account_defaults(&e->account);
+	conf_bulk_defaults(&e->bulk);
 }
 
 void
@@ -464,6 +471,11 @@ conf_engine_free(struct conf_engine *e)
 	conf_intel_free(&e->intel);
 	conf_phish_free(&e->phish);
 	conf_bec_free(&e->bec);
+	conf_cloud_free(&e->cloud);
+	conf_landing_free(&e->landing);
+	conf_images_free(&e->images);
+	conf_account_free(&e->account);
+	conf_bulk_free(&e->bulk);
 	memset(e, 0, sizeof(*e));
 }
 
@@ -486,7 +498,12 @@ conf_load_engine_areas(struct conf_ctx *cx, const config_setting_t *eng, struct 
 	    conf_load_intel(cx, config_setting_get_member(eng, "intel"), &e->intel) < 0 ||
 	    conf_load_phish(cx, config_setting_get_member(eng, "phish"), &e->phish) < 0)
 		return -1;
-	if (conf_load_bec(cx, config_setting_get_member(eng, "bec"), &e->bec) < 0)
+	if (conf_load_bec(cx, config_setting_get_member(eng, "bec"), &e->bec) < 0 ||
+	    conf_load_cloud(cx, config_setting_get_member(eng, "cloud"), &e->cloud) < 0 ||
+	    conf_load_landing(cx, config_setting_get_member(eng, "landing"), &e->landing) < 0 ||
+	    conf_load_images(cx, config_setting_get_member(eng, "images"), &e->images) < 0 ||
+	    conf_load_account(cx, config_setting_get_member(eng, "account"), &e->account) < 0 ||
+	    conf_load_bulk(cx, config_setting_get_member(eng, "bulk"), &e->bulk) < 0)
 		return -1;
 	return 0;
 }
@@ -557,7 +574,8 @@ conf_load_engine(struct conf_ctx *cx, struct mg_conf *c)
 {
 	static const char *const keys[] = { "thresholds", "task_timeout", "check_timeout",
 		"scores", "mime", "network", "auth", "dkim", "rules", "av", "bayes", "model",
-		"reputation", "yara", "dangerous", "intel", "phish", "bec", NULL };
+		"reputation", "yara", "dangerous", "intel", "phish", "bec", "cloud", "landing",
+		"images", "account", "bulk", NULL };
 	const config_setting_t *eng = config_lookup(cx->cfg, "engine"), *sc;
 	int n;
 
@@ -613,6 +631,7 @@ conf_load(const char *path, char *err, size_t errlen)
 	}
 	conf_guard_defaults(&c->guard);
 	conf_quarantine_defaults(&c->quarantine);
+	conf_portal_defaults(&c->portal);
 	if (config_read_file(&cfg, path) != CONFIG_TRUE) {
 		if (config_error_type(&cfg) == CONFIG_ERR_FILE_IO)
 			snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
@@ -631,7 +650,8 @@ conf_load(const char *path, char *err, size_t errlen)
 	    conf_load_trusted(&cx, c) < 0 ||
 	    conf_load_guard(&cx, config_lookup(&cfg, "guard"), &c->guard) < 0 ||
 	    conf_check_callout(&cx, config_lookup(&cfg, "guard.recipients.callout"), c) < 0 ||
-	    conf_load_quarantine(&cx, config_lookup(&cfg, "quarantine"), &c->quarantine) < 0)
+	    conf_load_quarantine(&cx, config_lookup(&cfg, "quarantine"), &c->quarantine) < 0 ||
+	    conf_load_portal(&cx, config_lookup(&cfg, "portal"), &c->portal) < 0)
 		goto fail;
 	free(cx.base);
 	config_destroy(&cfg);
@@ -681,6 +701,7 @@ conf_free(struct mg_conf *c)
 	conf_engine_free(&c->engine);
 	conf_guard_free(&c->guard);
 	conf_quarantine_free(&c->quarantine);
+	conf_portal_free(&c->portal);
 	free(c);
 	return NULL;
 }

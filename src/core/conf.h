@@ -11,12 +11,18 @@
 
 #include "core/conf_auth.h"
 #include "core/conf_bayes.h"
+#include "core/conf_account.h"
 #include "core/conf_bec.h"
+#include "core/conf_bulk.h"
+#include "core/conf_cloud.h"
 #include "core/conf_dangerous.h"
 #include "core/conf_dkim.h"
 #include "core/conf_guard.h"
 #include "core/conf_intel.h"
+#include "core/conf_images.h"
+#include "core/conf_landing.h"
 #include "core/conf_phish.h"
+#include "core/conf_portal.h"
 #include "core/conf_model.h"
 #include "core/conf_quarantine.h"
 #include "core/conf_reputation.h"
@@ -121,8 +127,11 @@ enum mg_category {
 	MG_CAT_DANGEROUS,	/* a file that can run code but is not known malware */
 };
 #define MG_CAT_COUNT	8
+/* In rising severity: HOLD keeps the message for an administrator's
+ * review (a user cannot release it); a forced action only ever raises. */
 enum mg_verdict_action {
-	MG_VERDICT_ACCEPT, MG_VERDICT_TAG, MG_VERDICT_QUARANTINE, MG_VERDICT_REJECT,
+	MG_VERDICT_ACCEPT, MG_VERDICT_TAG, MG_VERDICT_QUARANTINE, MG_VERDICT_HOLD,
+	MG_VERDICT_REJECT,
 };
 extern const char *const conf_category_names[];	/* "clean", ...; NULL-terminated */
 extern const char *const conf_action_names[];	/* "accept", ...; NULL-terminated */
@@ -168,6 +177,11 @@ struct conf_engine {
 	struct conf_intel intel;
 	struct conf_phish phish;
 	struct conf_bec	 bec;
+	struct conf_cloud cloud;
+	struct conf_landing landing;
+	struct conf_images images;
+	struct conf_account account;
+	struct conf_bulk bulk;
 };
 
 struct conf_resolver {
@@ -205,6 +219,7 @@ struct mg_conf {
 	struct conf_engine engine;
 	struct conf_guard guard;
 	struct conf_quarantine quarantine;
+	struct conf_portal portal;
 };
 
 /* Loads and validates path. On error returns NULL and writes

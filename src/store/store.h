@@ -98,7 +98,10 @@ struct store_quarantine {
 	uint64_t	 size;		/* bytes of the message (uncompressed) */
 	time_t		 released;	/* last release or forward, 0 = never */
 	const char	*released_to;	/* its recipients joined with ", ", or NULL */
+	bool		 hold;		/* held for an administrator's review */
 };
+
+enum store_hold_filter { STORE_HOLD_ANY, STORE_HOLD_ONLY, STORE_HOLD_NONE };
 
 /* Filters of a quarantine search: substrings (case-insensitive for ASCII)
  * and exact category; NULL/0 = any. Newest first. */
@@ -110,6 +113,7 @@ struct store_quarantine_query {
 	time_t		 since;
 	time_t		 until;		/* time <= until */
 	uint64_t	 id;
+	enum store_hold_filter hold;
 	unsigned	 limit;		/* 0 = 100 */
 };
 
@@ -167,6 +171,13 @@ struct store_ops {
 	/* -MG_ENOENT when there is no such filter. */
 	int	(*pol_state)(struct store *, uint64_t id, const char *state, time_t when);
 	int	(*pol_delete)(struct store *, uint64_t id);
+	/* Marks the single-use link nonce (hex, at most 64 bytes) used until
+	 * expires; -MG_EEXIST when it was used already. Forgets nonces whose
+	 * links expired before now. */
+	int	(*token_use)(struct store *, const char *nonce, time_t expires, time_t now);
+	/* When user's last digest was sent (*last = 0: never). */
+	int	(*digest_get)(struct store *, const char *user, time_t *last);
+	int	(*digest_set)(struct store *, const char *user, time_t last);
 };
 
 struct store {
@@ -246,6 +257,24 @@ static inline int
 store_quar_delete(struct store *s, uint64_t id)
 {
 	return s->ops->quar_delete(s, id);
+}
+
+static inline int
+store_token_use(struct store *s, const char *nonce, time_t expires, time_t now)
+{
+	return s->ops->token_use(s, nonce, expires, now);
+}
+
+static inline int
+store_digest_get(struct store *s, const char *user, time_t *last)
+{
+	return s->ops->digest_get(s, user, last);
+}
+
+static inline int
+store_digest_set(struct store *s, const char *user, time_t last)
+{
+	return s->ops->digest_set(s, user, last);
 }
 
 static inline int

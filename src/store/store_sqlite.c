@@ -17,7 +17,7 @@
 #include "store/store.h"
 #include "store/store_sqlite_int.h"
 
-#define SQL_SCHEMA_VERSION	5
+#define SQL_SCHEMA_VERSION	6
 #define SQL_BUSY_MS		5000
 #define SQL_CONN_LIMIT_MAX	1000000u
 
@@ -101,7 +101,8 @@ schema_version(struct store_sqlite *s, int *version)
 /* Brings an older database to SQL_SCHEMA_VERSION, inside the caller's
  * transaction, after sql_schema created the missing tables. Version 2
  * added messages.symbols, version 3 the connections table, version 4 the
- * quarantine table, version 5 the policies table. */
+ * quarantine table, version 5 the policies table, version 6 quarantine.hold
+ * and the portal's tables. */
 static int
 schema_migrate(struct store_sqlite *s)
 {
@@ -121,6 +122,13 @@ schema_migrate(struct store_sqlite *s)
 	if (version <= 4 && sqlite3_exec(s->db, "UPDATE schema_version SET version = 5",
 	    NULL, NULL, NULL) != SQLITE_OK)
 		return -1;
+	/* the quarantine table was created with the column from version 6 on */
+	if ((version == 4 || version == 5) && sqlite3_exec(s->db, "ALTER TABLE quarantine"
+	    " ADD COLUMN hold INTEGER NOT NULL DEFAULT 0", NULL, NULL, NULL) != SQLITE_OK)
+		return -1;
+	if (version <= 5 && sqlite3_exec(s->db, "UPDATE schema_version SET version = 6",
+	    NULL, NULL, NULL) != SQLITE_OK)
+		return -1;
 	return 0;
 }
 
@@ -137,7 +145,8 @@ schema_setup(struct store_sqlite *s, bool readonly, char *err, size_t errlen)
 	if (!readonly && (sqlite3_exec(s->db, sql_schema, NULL, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_exec(s->db, sql_quarantine_schema, NULL, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_exec(s->db, sql_policy_schema, NULL, NULL, NULL) != SQLITE_OK ||
-	    sqlite3_exec(s->db, "INSERT INTO schema_version SELECT 5 WHERE NOT EXISTS"
+	    sqlite3_exec(s->db, sql_portal_schema, NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_exec(s->db, "INSERT INTO schema_version SELECT 6 WHERE NOT EXISTS"
 	    " (SELECT 1 FROM schema_version)", NULL, NULL, NULL) != SQLITE_OK ||
 	    schema_migrate(s) < 0 ||
 	    sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)) {
@@ -604,4 +613,7 @@ const struct store_ops store_sqlite_ops = {
 	.pol_list = sqlite_pol_list,
 	.pol_state = sqlite_pol_state,
 	.pol_delete = sqlite_pol_delete,
+	.token_use = sqlite_token_use,
+	.digest_get = sqlite_digest_get,
+	.digest_set = sqlite_digest_set,
 };

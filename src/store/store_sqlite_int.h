@@ -32,6 +32,10 @@ extern const char sql_quarantine_schema[];
 /* The policies table, part of the schema (version 5). */
 extern const char sql_policy_schema[];
 
+/* The portal's tables, part of the schema (version 6): single-use link
+ * nonces and the time of each user's last digest. */
+extern const char sql_portal_schema[];
+
 /* Logs the connection's last error; -MG_EAGAIN (busy) or -MG_EIO. */
 int	sql_fail(struct store_sqlite *, const char *what);
 int	sql_bind_text(sqlite3_stmt *, int i, const char *v);	/* NULL binds NULL */
@@ -56,5 +60,10 @@ int	sqlite_pol_add(struct store *, const struct store_policy *, uint64_t *id);
 int	sqlite_pol_list(struct store *, uint64_t id, store_policy_fn, void *);
 int	sqlite_pol_state(struct store *, uint64_t id, const char *state, time_t when);
 int	sqlite_pol_delete(struct store *, uint64_t id);
+
+/* The portal operations of store_sqlite_ops (store_sqlite_portal.c). */
+int	sqlite_token_use(struct store *, const char *nonce, time_t expires, time_t now);
+int	sqlite_digest_get(struct store *, const char *user, time_t *last);
+int	sqlite_digest_set(struct store *, const char *user, time_t last);
 
 #endif

@@ -13,12 +13,13 @@ const char sql_quarantine_schema[] =
 	"CREATE TABLE IF NOT EXISTS quarantine ("
 	" id TEXT PRIMARY KEY, time INTEGER NOT NULL, mail_from TEXT, rcpts TEXT,"
 	" subject TEXT, category TEXT, score REAL, reason TEXT, symbols TEXT,"
-	" size INTEGER, released INTEGER NOT NULL DEFAULT 0, released_to TEXT);"
+	" size INTEGER, released INTEGER NOT NULL DEFAULT 0, released_to TEXT,"
+	" hold INTEGER NOT NULL DEFAULT 0);"
 	"CREATE INDEX IF NOT EXISTS quarantine_time ON quarantine(time);";
 
 static const char sql_sel_quarantine[] =
 	"SELECT id, time, mail_from, rcpts, subject, category, score, reason, symbols,"
-	" size, released, released_to FROM quarantine";
+	" size, released, released_to, hold FROM quarantine";
 
 /* Runs one statement that changes rows; -MG_ENOENT when none changed. */
 static int
@@ -48,8 +49,8 @@ int
 sqlite_quar_add(struct store *stp, const struct store_quarantine *q)
 {
 	static const char sql[] = "INSERT INTO quarantine (id, time, mail_from, rcpts,"
-	    " subject, category, score, reason, symbols, size) VALUES"
-	    " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING";
+	    " subject, category, score, reason, symbols, size, hold) VALUES"
+	    " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING";
 	struct store_sqlite *s = (struct store_sqlite *)stp;
 	char hex[MG_ID_STRLEN + 1];
 	sqlite3_stmt *st = NULL;
@@ -70,6 +71,7 @@ sqlite_quar_add(struct store *stp, const struct store_quarantine *q)
 	rc = rc ? rc : sql_bind_text(st, 8, q->reason);
 	rc = rc ? rc : sql_bind_text(st, 9, q->symbols);
 	rc = rc ? rc : sqlite3_bind_int64(st, 10, (sqlite3_int64)q->size);
+	rc = rc ? rc : sqlite3_bind_int(st, 11, q->hold ? 1 : 0);
 	if (rc != SQLITE_OK || sqlite3_step(st) != SQLITE_DONE)
 		rc = sql_fail(s, "quarantine add");
 	else
@@ -105,6 +107,8 @@ quar_sql(const struct store_quarantine_query *q, struct mg_buf *sql)
 	rc = sql_where(sql, &sep, q->since, "time >= :since", rc);
 	rc = sql_where(sql, &sep, q->until, "time <= :until", rc);
 	rc = sql_where(sql, &sep, q->id, "id = :id", rc);
+	rc = sql_where(sql, &sep, q->hold == STORE_HOLD_ONLY, "hold = 1", rc);
+	rc = sql_where(sql, &sep, q->hold == STORE_HOLD_NONE, "hold = 0", rc);
 	if (rc == 0)
 		rc = mg_buf_appendf(sql, " ORDER BY time DESC, id DESC LIMIT %u",
 		    q->limit ? q->limit : SQL_DEFAULT_LIMIT);
@@ -167,6 +171,7 @@ quar_row(sqlite3_stmt *st, struct store_quarantine *q)
 	q->size = (uint64_t)sqlite3_column_int64(st, 9);
 	q->released = (time_t)sqlite3_column_int64(st, 10);
 	q->released_to = sql_col_text(st, 11);
+	q->hold = sqlite3_column_int(st, 12) != 0;
 }
 
 int

@@ -47,11 +47,11 @@ static const char body[] = "From: <alice@a.test>\r\nTo: <bob@example.test>\r\n"
 /* id, time, from, rcpts, subject, category */
 static const struct store_quarantine rows[] = {
 	{ 0x1000, 10 * DAY, "alice@a.test", "bob@example.test, carol@example.test",
-	    "Café offer", "spam", 12.0, "GTUBE", "GTUBE(12.00)", 100, 0, NULL },
+	    "Café offer", "spam", 12.0, "GTUBE", "GTUBE(12.00)", 100, 0, NULL, false },
 	{ 0x2000, 20 * DAY, "mallory@evil.test", "bob@example.test", "Invoice",
-	    "malware", 30.0, "AV_CLAMAV_VIRUS", "", 200, 0, NULL },
+	    "malware", 30.0, "AV_CLAMAV_VIRUS", "", 200, 0, NULL, false },
 	{ 0x3000, 30 * DAY, "", "dave@example.test", "Weekly news", "bulk", 11.0, "score",
-	    "", 300, 0, NULL },
+	    "", 300, 0, NULL, false },
 };
 
 /* Holds rows[i] with the message above. */
