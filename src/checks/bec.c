@@ -17,12 +17,9 @@
 #include "core/log.h"
 #include "engine/symbol.h"
 #include "learn/reputation_addr.h"
-#include "mime/html.h"
 #include "mime/mime.h"
 #include "store/kv.h"
 
-#define BEC_TEXT_MAX	(256u << 10)	/* bytes of subject and text searched */
-#define BEC_PART_MAX	(64u << 10)	/* bytes of one part searched */
 #define BEC_PEOPLE_MAX	100000		/* lines of the internal names file */
 #define BEC_SEEN_PREFIX	"bec:seen:"
 #define BEC_LEARNED_KEY	"bec:learned"	/* messages the record learned from */
@@ -432,49 +429,6 @@ bec_replyto(const struct bec *b, struct mg_task *t, const struct bec_msg *bm)
 	return mg_task_symbol(t, sym, addr) < 0 ? -MG_ENOMEM : 1;
 }
 
-/* Appends s[0..n) and a newline to buf (of BEC_TEXT_MAX + 1). */
-static void
-bec_append(char *buf, size_t *len, const char *s, size_t n)
-{
-	if (n > BEC_PART_MAX)
-		n = BEC_PART_MAX;
-	if (n > BEC_TEXT_MAX - *len)
-		n = BEC_TEXT_MAX - *len;
-	memcpy(buf + *len, s, n);
-	*len += n;
-	if (*len < BEC_TEXT_MAX)
-		buf[(*len)++] = '\n';
-}
-
-/* The subject and the visible text, folded (malloc'ed), or NULL. */
-static char *
-bec_text(const struct mime_msg *m)
-{
-	const struct mime_header *subj = mime_header_find(m->root, "Subject");
-	char *raw, *out = NULL;
-	size_t len = 0;
-
-	if ((raw = malloc(BEC_TEXT_MAX + 1)) == NULL)
-		return NULL;
-	if (subj != NULL && subj->value != NULL)
-		bec_append(raw, &len, subj->value, strlen(subj->value));
-	for (size_t i = 0; i < m->nparts && len < BEC_TEXT_MAX; i++) {
-		const struct mime_part *p = m->parts[i];
-		if (p->is_attachment || p->text == NULL)
-			continue;
-		if (p->html != NULL && p->html->visible != NULL)
-			bec_append(raw, &len, p->html->visible, p->html->visible_len);
-		else if (strcmp(p->subtype, "plain") == 0)
-			bec_append(raw, &len, p->text, p->text_len);
-	}
-	if ((out = malloc(4 * len + 16)) != NULL && bec_fold(raw, len, out, 4 * len + 16) < 0) {
-		free(out);
-		out = NULL;
-	}
-	free(raw);
-	return out;
-}
-
 /* The phrase sets; bm->money gets a payment, gift-card or bank phrase. */
 static int
 bec_phrases_scan(struct mg_task *t, struct bec_msg *bm)
@@ -483,7 +437,7 @@ bec_phrases_scan(struct mg_task *t, struct bec_msg *bm)
 		{ BEC_SET_PAYMENT, "BEC_PAYMENT_REQUEST" }, { BEC_SET_GIFT, "BEC_GIFT_CARD" },
 		{ BEC_SET_BANK, "BEC_BANK_CHANGE" }, { BEC_SET_URGENT, "BEC_URGENCY" },
 	};
-	char *text = bec_text(t->msg);
+	char *text = bec_message_text(t->msg);
 	int rc = 0;
 
 	if (text == NULL)

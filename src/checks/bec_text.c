@@ -14,6 +14,8 @@
 #include "checks/bec.h"
 #include "checks/bec_int.h"
 #include "core/err.h"
+#include "mime/html.h"
+#include "mime/mime.h"
 
 #define BEC_WORDS_MAX	16	/* words of a name key */
 #define BEC_CP_MAX	256	/* code points of a domain for the distance */
@@ -203,4 +205,47 @@ bec_phrase_find(const char *folded, unsigned set)
 				return p->text;
 	}
 	return NULL;
+}
+
+/* Appends s[0..n) and a newline to buf (of BEC_TEXT_MAX + 1). */
+static void
+bec_append(char *buf, size_t *len, const char *s, size_t n)
+{
+	if (n > BEC_PART_MAX)
+		n = BEC_PART_MAX;
+	if (n > BEC_TEXT_MAX - *len)
+		n = BEC_TEXT_MAX - *len;
+	memcpy(buf + *len, s, n);
+	*len += n;
+	if (*len < BEC_TEXT_MAX)
+		buf[(*len)++] = '\n';
+}
+
+/* The subject and the visible text, folded (malloc'ed), or NULL. */
+char *
+bec_message_text(const struct mime_msg *m)
+{
+	const struct mime_header *subj = mime_header_find(m->root, "Subject");
+	char *raw, *out = NULL;
+	size_t len = 0;
+
+	if ((raw = malloc(BEC_TEXT_MAX + 1)) == NULL)
+		return NULL;
+	if (subj != NULL && subj->value != NULL)
+		bec_append(raw, &len, subj->value, strlen(subj->value));
+	for (size_t i = 0; i < m->nparts && len < BEC_TEXT_MAX; i++) {
+		const struct mime_part *p = m->parts[i];
+		if (p->is_attachment || p->text == NULL)
+			continue;
+		if (p->html != NULL && p->html->visible != NULL)
+			bec_append(raw, &len, p->html->visible, p->html->visible_len);
+		else if (strcmp(p->subtype, "plain") == 0)
+			bec_append(raw, &len, p->text, p->text_len);
+	}
+	if ((out = malloc(4 * len + 16)) != NULL && bec_fold(raw, len, out, 4 * len + 16) < 0) {
+		free(out);
+		out = NULL;
+	}
+	free(raw);
+	return out;
 }

@@ -6,6 +6,9 @@
 
 #include "checks/qr.h"
 #include "core/err.h"
+#include "files/html_qr.h"
+#include "files/pdf.h"
+#include "files/pdf_render.h"
 #include "files/qr.h"
 #include "mime/files.h"
 #include "mime/html.h"
@@ -16,12 +19,17 @@
 #define QR_MAX_IMAGES	32	/* images scanned per message */
 #define QR_URLS_MAX	16	/* URLs looked for in one code's text */
 #define QR_TEXT_SHOWN	80	/* bytes of a non-URL text shown in the option */
+#define QR_MAX_PDFS	4	/* PDFs rendered per message (PDF_RENDER_PAGES each) */
 
 static const struct symbol_def qr_symbols[] = {
 	CHECK_SYMBOL("QR_URL", 3.0, PHISHING, ACCEPT,
 	    "an image of the message holds a QR code with a URL (a link mail filters do not see)"),
 	CHECK_SYMBOL("QR_TEXT", 0.1, PHISHING, ACCEPT,
 	    "an image of the message holds a QR code without a URL"),
+	CHECK_SYMBOL("QR_IN_PDF", 0.5, PHISHING, ACCEPT,
+	    "a QR code is drawn on one of the first pages of a PDF attachment"),
+	CHECK_SYMBOL("QR_HTML_TABLE", 1.0, PHISHING, ACCEPT,
+	    "a QR code is drawn as an HTML table (cells as modules), unseen by image scanners"),
 };
 
 CHECK_SYMBOLS_HOOK(qr_defs, qr_symbols)
@@ -30,7 +38,9 @@ struct qr_walk {
 	struct mg_task		*t;
 	const struct mime_part	*part;	/* the image's part (NULL: inside HTML) */
 	const char		*name;	/* the image's file name, for options */
+	const char		*source;	/* QR_IN_PDF, QR_HTML_TABLE or NULL */
 	unsigned		 images;	/* scanned so far */
+	unsigned		 pdfs;		/* rendered so far */
 	unsigned		 urls;		/* URLs of the current code */
 };
 
@@ -69,6 +79,29 @@ qr_text(struct qr_walk *w, const struct qr_code *c)
 	return mg_task_symbol_part(w->t, "QR_TEXT", option, w->part);
 }
 
+/* Reports the codes of r: their URLs or texts, and the symbol of where
+ * they were drawn. */
+static int
+qr_report(struct qr_walk *w, const struct qr_result *r)
+{
+	char option[TASK_MAX_OPTION_LEN];
+	int rc = 0;
+
+	for (unsigned i = 0; rc == 0 && i < r->n; i++) {
+		w->urls = 0;
+		rc = url_extract_text(r->codes[i].text, r->codes[i].len, QR_URLS_MAX, qr_url, w);
+		if (rc == -MG_ELIMIT)
+			rc = 0;
+		if (rc == 0 && w->urls == 0)
+			rc = qr_text(w, &r->codes[i]);
+	}
+	if (rc == 0 && r->n > 0 && w->source != NULL) {
+		snprintf(option, sizeof(option), "%s", w->name);
+		rc = mg_task_symbol_part(w->t, w->source, option, w->part);
+	}
+	return rc;
+}
+
 /* Scans one candidate image's bytes and reports its codes. */
 static int
 qr_image(struct qr_walk *w, const uint8_t *data, size_t len)
@@ -84,21 +117,61 @@ qr_image(struct qr_walk *w, const uint8_t *data, size_t len)
 	if ((r = malloc(sizeof(*r))) == NULL)
 		return -MG_ENOMEM;
 	rc = qr_scan_image(data, len, r);
-	if (rc == -MG_ENOMEM) {
-		free(r);
-		return rc;
-	}
-	rc = 0;		/* a corrupt or oversized image is no QR code */
-	for (unsigned i = 0; rc == 0 && i < r->n; i++) {
-		w->urls = 0;
-		rc = url_extract_text(r->codes[i].text, r->codes[i].len, QR_URLS_MAX, qr_url, w);
-		if (rc == -MG_ELIMIT)
-			rc = 0;
-		if (rc == 0 && w->urls == 0)
-			rc = qr_text(w, &r->codes[i]);
-	}
+	if (rc != -MG_ENOMEM)
+		rc = qr_report(w, r);	/* a corrupt or oversized image is no QR code */
 	free(r);
 	return rc;
+}
+
+/* A rendered PDF page or an HTML table: scanned and reported. */
+static int
+qr_gray(struct qr_walk *w, const struct image_gray *img)
+{
+	struct qr_result *r;
+	int rc;
+
+	if (mg_task_expired(w->t))
+		return -MG_ETIMEOUT;
+	if ((r = malloc(sizeof(*r))) == NULL)
+		return -MG_ENOMEM;
+	if ((rc = qr_scan_gray(img, r)) == 0)
+		rc = qr_report(w, r);
+	free(r);
+	return rc;
+}
+
+/* One rendered page (pdf_render_pages), named "FILE page N". */
+static int
+qr_pdf_page(const struct image_gray *img, unsigned page, void *arg)
+{
+	struct qr_walk *w = arg;
+	const char *file = w->name;
+	char name[MIME_FILE_NAME_MAX + 16];
+	int rc;
+
+	snprintf(name, sizeof(name), "%s page %u", file, page + 1);
+	w->name = name;
+	rc = qr_gray(w, img);
+	w->name = file;
+	return rc;
+}
+
+/* The first pages of a PDF (a corrupt, encrypted or oversized one is
+ * skipped). */
+static int
+qr_pdf(struct qr_walk *w, const uint8_t *data, size_t len)
+{
+	int rc;
+
+	if (w->pdfs >= QR_MAX_PDFS || len > PDF_RENDER_MAX_INPUT)
+		return 0;
+	if (mg_task_expired(w->t))
+		return -MG_ETIMEOUT;
+	w->pdfs++;
+	w->source = "QR_IN_PDF";
+	rc = pdf_render_pages(data, len, PDF_RENDER_PAGES, qr_pdf_page, w);
+	w->source = NULL;
+	return rc == -MG_EPROTO || rc == -MG_EINVAL || rc == -MG_ELIMIT ? 0 : rc;
 }
 
 /* One attachment or archive member (mime_files_each); an image part
@@ -115,6 +188,8 @@ qr_file(const struct mime_file *f, void *arg)
 		snprintf(cid, sizeof(cid), "cid:%s", f->part->content_id);
 		w->name = cid;
 	}
+	if (pdf_detect(f->data, f->len))
+		return qr_pdf(w, f->data, f->len);
 	return qr_image(w, f->data, f->len);
 }
 
@@ -167,6 +242,34 @@ qr_html_images(struct qr_walk *w)
 	return rc;
 }
 
+/* One HTML table drawn as a grid (html_qr_tables). */
+static int
+qr_table(const struct image_gray *img, void *arg)
+{
+	return qr_gray(arg, img);
+}
+
+/* The tables of every HTML part that may be QR codes. */
+static int
+qr_html_tables(struct qr_walk *w)
+{
+	const struct mime_msg *m = w->t->msg;
+	int rc = 0;
+
+	w->name = "HTML table";
+	w->source = "QR_HTML_TABLE";
+	for (size_t i = 0; rc == 0 && i < m->nparts; i++) {
+		const struct mime_part *p = m->parts[i];
+
+		if (p->html == NULL || p->text == NULL)
+			continue;
+		w->part = NULL;
+		rc = html_qr_tables(p->text, p->text_len, qr_table, w);
+	}
+	w->source = NULL;
+	return rc;
+}
+
 static int
 qr_check_scan(void *state, struct mg_task *t)
 {
@@ -178,7 +281,9 @@ qr_check_scan(void *state, struct mg_task *t)
 		return 0;
 	if ((rc = mime_files_each(t->msg, qr_file, &w)) != 0)
 		return rc;
-	return qr_html_images(&w);
+	if ((rc = qr_html_images(&w)) != 0)
+		return rc;
+	return qr_html_tables(&w);
 }
 
 const struct mg_check check_qr = {

@@ -241,7 +241,7 @@ yara_meta(const YR_RULE *r, struct symbol_def *d, char *why, size_t whylen)
 		else if (strcmp(m->identifier, "force") == 0 && (!str ||
 		    (act = yara_name_index(conf_action_names, m->string)) < 0))
 			snprintf(why, whylen, "meta force must be one of accept, tag, "
-			    "quarantine, reject");
+			    "quarantine, hold, reject");
 		else if (strcmp(m->identifier, "description") == 0 && !str)
 			snprintf(why, whylen, "meta description must be a string");
 		else {

@@ -1,12 +1,17 @@
-/* Text helpers shared by the commands (declared in commands.h): times,
- * durations, WHEN arguments, and untrusted text made safe for a terminal. */
+/* Helpers shared by the commands (declared in commands.h): times,
+ * durations, WHEN arguments, untrusted text made safe for a terminal, and
+ * becoming the daemon's user before writing its files. */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
 #include <time.h>
+#include <unistd.h>
+#include <sys/stat.h>
 
 #include "cli/commands.h"
+#include "core/proc.h"
 
 void
 cli_format_time(time_t t, char *out, size_t outlen)
@@ -152,4 +157,31 @@ cli_parse_when(const char *s, time_t now, bool end_of_day, time_t *out)
 		return 0;
 	}
 	return -1;
+}
+
+int
+cli_become_daemon_user(const struct mg_conf *conf, const char *cmd)
+{
+	char dir[PATH_MAX], *slash;
+	struct stat st;
+	uid_t uid;
+	gid_t gid;
+
+	if (geteuid() != 0 || conf->user == NULL)
+		return 0;
+	if (proc_user_ids(conf->user, &uid, &gid) < 0) {
+		fprintf(stderr, "mailgate %s: no user %s\n", cmd, conf->user);
+		return -1;
+	}
+	/* the store's directory tells whose files these are */
+	snprintf(dir, sizeof(dir), "%s", conf->store_path);
+	if ((slash = strrchr(dir, '/')) != NULL)
+		*slash = '\0';
+	if (stat(dir[0] ? dir : "/", &st) == 0 && st.st_uid != uid)
+		return 0;
+	if (proc_drop_privileges(conf->user, uid, gid) < 0) {
+		fprintf(stderr, "mailgate %s: cannot become user %s\n", cmd, conf->user);
+		return -1;
+	}
+	return 0;
 }

@@ -14,16 +14,16 @@
 #include "cli/cli_files.h"
 #include "cli/cmd_json.h"
 #include "cli/cmd_policy.h"
+#include "cli/commands.h"
 #include "core/arena.h"
 #include "core/err.h"
 #include "engine/engine.h"
+#include "engine/policy_msg.h"
 #include "mime/analyze.h"
-#include "mime/attach.h"
 #include "mime/mime.h"
 #include "policy/policy.h"
 
 #define TEST_ARENA_MAX	(512u << 20)
-#define TEST_HEADERS_MAX 1024
 
 static int
 usage(void)
@@ -42,9 +42,11 @@ static struct store *
 open_store(const struct mg_conf *conf, bool readonly)
 {
 	char err[1024];
-	struct store *s = store_open(conf->store_path, readonly, err, sizeof(err));
+	struct store *s;
 
-	if (s == NULL)
+	if (!readonly && cli_become_daemon_user(conf, "policy") < 0)
+		return NULL;
+	if ((s = store_open(conf->store_path, readonly, err, sizeof(err))) == NULL)
 		fprintf(stderr, "mailgate policy: %s\n", err);
 	return s;
 }
@@ -237,57 +239,6 @@ pol_change(const struct mg_conf *conf, int argc, char **argv)
 	return rc == 0 ? 0 : 1;
 }
 
-/* The address inside <...> of a From value, or the value. */
-static const char *
-from_addr(struct mg_arena *a, const char *v)
-{
-	const char *lt = v ? strrchr(v, '<') : NULL, *gt = lt ? strchr(lt, '>') : NULL;
-
-	return gt ? mg_arena_strndup(a, lt + 1, (size_t)(gt - lt - 1)) : v;
-}
-
-/* Fills pm from the parsed message and the scan result (arena-held). */
-static int
-fill_msg(struct mg_arena *a, const struct mime_msg *m, const struct mg_result *res,
-    struct policy_msg *pm)
-{
-	const struct mime_part *root = m->root;
-	const struct mime_header *h;
-	struct policy_header *hs;
-	struct policy_attachment *as;
-	const char **syms;
-	size_t nh = root->nheaders < TEST_HEADERS_MAX ? root->nheaders : TEST_HEADERS_MAX;
-
-	hs = mg_arena_alloc(a, (nh + 1) * sizeof(*hs));
-	as = mg_arena_alloc(a, (m->nparts + 1) * sizeof(*as));
-	syms = mg_arena_alloc(a, (res->nsymbols + 1) * sizeof(*syms));
-	if (hs == NULL || as == NULL || syms == NULL)
-		return -MG_ENOMEM;
-	for (size_t i = 0; i < nh; i++) {
-		hs[i].name = mg_arena_strndup(a, (const char *)root->headers[i].name.ptr,
-		    root->headers[i].name.len);
-		hs[i].value = root->headers[i].value;
-	}
-	pm->headers = hs;
-	pm->nheaders = nh;
-	for (size_t i = 0; i < m->nparts; i++) {
-		const struct mime_attachment *at = m->parts[i]->att;
-		if (at != NULL)
-			as[pm->natts++] = (struct policy_attachment){ at->name, at->real_type,
-			    at->extension };
-	}
-	pm->atts = as;
-	for (size_t i = 0; i < res->nsymbols; i++)
-		syms[i] = res->symbols[i].name;
-	pm->symbols = syms;
-	pm->nsymbols = res->nsymbols;
-	pm->subject = (h = mime_header_find(root, "Subject")) ? h->value : NULL;
-	pm->header_from = (h = mime_header_find(root, "From")) ? from_addr(a, h->value) : NULL;
-	pm->category = res->verdict;
-	pm->score = res->score;
-	return 0;
-}
-
 static const char *const outcome_names[] = {
 	[POLICY_OUT_MATCH] = "MATCH", [POLICY_OUT_NOMATCH] = "no match",
 	[POLICY_OUT_MONITOR] = "MONITOR (would match)", [POLICY_OUT_DISABLED] = "disabled",
@@ -330,7 +281,7 @@ test_run(const struct mg_conf *conf, const struct policy_set *set, const struct 
 	mime_limits_default(&lim);
 	if (a != NULL && ctx != NULL && mg_scan(e, env, file->data, file->len, &res) == 0) {
 		if ((m = mime_parse(a, file->data, file->len, &lim)) != NULL &&
-		    mime_analyze(ctx, a, m) == 0 && fill_msg(a, m, &res, pm) == 0) {
+		    mime_analyze(ctx, a, m) == 0 && policy_msg_from_scan(a, m, &res, pm) == 0) {
 			printf("message: %s %.2f, recipient %s\n", res.verdict, res.score,
 			    env->rcpts[0]);
 			policy_decide(set, pm, env->rcpts[0], &d, print_trace, NULL);

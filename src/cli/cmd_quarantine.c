@@ -20,10 +20,10 @@
 #include "core/arena.h"
 #include "core/err.h"
 #include "core/id.h"
-#include "core/proc.h"
 #include "daemon/proto.h"
 #include "daemon/unix_socket.h"
 #include "mime/mime.h"
+#include "learn/report.h"
 #include "quarantine/quarantine.h"
 #include "spool/spool.h"
 
@@ -46,32 +46,16 @@ usage(void)
 {
 	fprintf(stderr, "usage: mailgate quarantine list [--from S] [--to S] [--subject S]"
 	    " [--category C]\n"
-	    "                             [--since WHEN] [--limit N] [--json]\n"
+	    "                             [--since WHEN] [--limit N] [--held] [--json]\n"
 	    "       mailgate quarantine show ID [--raw]\n"
-	    "       mailgate quarantine release ID [--to RCPT]...\n"
+	    "       mailgate quarantine release ID [--to RCPT]... [--report-ham]\n"
+	    "       mailgate quarantine approve ID\n"
+	    "       mailgate quarantine reject ID\n"
 	    "       mailgate quarantine forward ID ADDR\n"
 	    "       mailgate quarantine delete ID\n"
 	    "       mailgate quarantine purge [--dry-run]\n"
 	    "  WHEN: YYYY-MM-DD (UTC) or an age: 30m, 2h, 7d, 2w\n");
 	return 2;
-}
-
-/* Run as root, a command that writes becomes the daemon's user first, so
- * that queued can read the queue files and the store stays its own. */
-static int
-become_daemon_user(const struct mg_conf *conf)
-{
-	uid_t uid;
-	gid_t gid;
-
-	if (geteuid() != 0 || conf->user == NULL)
-		return 0;
-	if (proc_user_ids(conf->user, &uid, &gid) < 0 ||
-	    proc_drop_privileges(conf->user, uid, gid) < 0) {
-		fprintf(stderr, "mailgate quarantine: cannot become user %s\n", conf->user);
-		return -1;
-	}
-	return 0;
 }
 
 /* Opens the store (read-only for list and show) and the quarantine. */
@@ -81,7 +65,7 @@ qcli_open(struct qcli *c, const struct mg_conf *conf, bool readonly, bool spool)
 	char err[1024];
 
 	memset(c, 0, sizeof(*c));
-	if (!readonly && become_daemon_user(conf) < 0)
+	if (!readonly && cli_become_daemon_user(conf, "quarantine") < 0)
 		return -1;
 	c->conf = conf;
 	if (conf_quarantine_dir(&conf->quarantine, conf->store_path, c->dir, sizeof(c->dir)) < 0) {
@@ -130,10 +114,10 @@ print_row_text(const struct store_quarantine *r)
 	cli_sanitize(r->mail_from && *r->mail_from ? r->mail_from : "<>", from, sizeof(from));
 	cli_sanitize(r->rcpts, to, sizeof(to));
 	cli_sanitize(r->subject, subj, sizeof(subj));
-	printf("%s %s %s score=%.2f reason=%s size=%" PRIu64 "%s\n  from=%s to=%s\n"
+	printf("%s %s %s score=%.2f reason=%s size=%" PRIu64 "%s%s\n  from=%s to=%s\n"
 	    "  subject=%s\n", id, when, r->category ? r->category : "-", r->score,
-	    r->reason ? r->reason : "-", r->size, r->released ? " released" : "", from, to,
-	    subj);
+	    r->reason ? r->reason : "-", r->size, r->hold ? " held-for-review" : "",
+	    r->released ? " released" : "", from, to, subj);
 }
 
 static json_t *
@@ -159,6 +143,7 @@ row_json(const struct store_quarantine *r)
 	cli_json_set(o, "size", json_integer((json_int_t)r->size));
 	cli_json_set(o, "released", r->released ? json_string(rel) : json_null());
 	cli_json_set(o, "released_to", cli_json_str(r->released ? r->released_to : NULL));
+	cli_json_set(o, "hold", json_boolean(r->hold));
 	return o;
 }
 
@@ -190,7 +175,8 @@ q_list(const struct mg_conf *conf, int argc, char **argv)
 		{ "subject", required_argument, NULL, 's' },
 		{ "category", required_argument, NULL, 'c' },
 		{ "since", required_argument, NULL, 'S' }, { "limit", required_argument, NULL, 'l' },
-		{ "json", no_argument, NULL, 'j' }, { NULL, 0, NULL, 0 },
+		{ "json", no_argument, NULL, 'j' }, { "held", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
 	};
 	struct store_quarantine_query query = { 0 };
 	struct qcli c;
@@ -209,6 +195,8 @@ q_list(const struct mg_conf *conf, int argc, char **argv)
 			query.category = optarg;
 		else if (ch == 'j')
 			json = true;
+		else if (ch == 'h')
+			query.hold = STORE_HOLD_ONLY;
 		else if (ch == 'S' && cli_parse_when(optarg, time(NULL), false, &query.since) == 0)
 			continue;
 		else if (ch == 'l' && (query.limit = (unsigned)strtoul(optarg, NULL, 10)) > 0 &&
@@ -351,44 +339,113 @@ notify_queued(const struct mg_conf *conf, uint64_t qid)
 	close(fd);
 }
 
-/* release ID [--to RCPT]... and forward ID ADDR. */
-static int
-q_release(const struct mg_conf *conf, int argc, char **argv, bool forward)
+/* release --report-ham: the held copy learned as ham. */
+static void
+report_ham(const struct mg_conf *conf, const struct quarantine *q, uint64_t id,
+    const char *name)
 {
-	const char **rcpts = calloc((size_t)argc, sizeof(*rcpts));
+	struct mg_buf msg;
+	int rc;
+
+	mg_buf_init(&msg, QUARANTINE_MAX_MESSAGE);
+	if ((rc = quarantine_get(q, id, &msg)) == 0)
+		rc = learn_report(conf, msg.data, msg.len, false);
+	if (rc == 0 || rc == -MG_EEXIST)
+		printf("%s reported as not spam\n", name);
+	else
+		fprintf(stderr, "mailgate quarantine: %s: not learned: %s\n", name,
+		    rc == -MG_ENOENT ? "no Bayes store is configured (engine.bayes.path)" :
+		    mg_strerror(rc));
+	mg_buf_release(&msg);
+}
+
+static int
+release_run(const struct mg_conf *conf, const char *name, const char **rcpts, size_t n,
+    bool forward, bool report)
+{
 	char newid[MG_ID_STRLEN + 1];
-	size_t n = 0;
 	uint64_t id, qid;
 	struct qcli c;
-	int rc = 2;
+	int rc;
 
-	if (rcpts == NULL || argc < 2 || (forward && argc != 3))
-		goto out;
-	for (int i = 2; !forward && i < argc; i += 2) {
-		if (strcmp(argv[i], "--to") != 0 || i + 1 >= argc)
-			goto out;
-		rcpts[n++] = argv[i + 1];
-	}
-	if (forward)
-		rcpts[n++] = argv[2];
-	rc = 1;
-	if (parse_id(argv[1], &id) < 0 || qcli_open(&c, conf, false, true) < 0)
-		goto out;
+	if (parse_id(name, &id) < 0 || qcli_open(&c, conf, false, true) < 0)
+		return 1;
 	rc = quarantine_release(&c.q, id, rcpts, n, forward, "CLI", time(NULL), &qid);
 	if (rc == 0) {
 		mg_id_format(qid, newid);
-		printf("%s %s as %s\n", argv[1], forward ? "forwarded" : "released", newid);
+		printf("%s %s as %s\n", name, forward ? "forwarded" : "released", newid);
 		notify_queued(conf, qid);
+		if (report)
+			report_ham(conf, &c.q, id, name);
 	} else {
-		fprintf(stderr, "mailgate quarantine: %s: %s\n", argv[1], rc == -MG_ENOENT ?
+		fprintf(stderr, "mailgate quarantine: %s: %s\n", name, rc == -MG_ENOENT ?
 		    "no such message in the quarantine" : rc == -MG_EINVAL ?
 		    "not a recipient of that message (use forward)" : mg_strerror(rc));
 	}
 	qcli_close(&c);
-	rc = rc < 0 ? 1 : 0;
+	return rc < 0 ? 1 : 0;
+}
+
+/* release ID [--to RCPT]... [--report-ham] and forward ID ADDR. */
+static int
+q_release(const struct mg_conf *conf, int argc, char **argv, bool forward)
+{
+	const char **rcpts = calloc((size_t)argc, sizeof(*rcpts));
+	bool report = false;
+	size_t n = 0;
+	int rc = 2;
+
+	if (rcpts == NULL || argc < 2 || (forward && argc != 3))
+		goto out;
+	for (int i = 2; !forward && i < argc; i++) {
+		if (strcmp(argv[i], "--report-ham") == 0)
+			report = true;
+		else if (strcmp(argv[i], "--to") == 0 && i + 1 < argc)
+			rcpts[n++] = argv[++i];
+		else
+			goto out;
+	}
+	if (forward)
+		rcpts[n++] = argv[2];
+	rc = release_run(conf, argv[1], rcpts, n, forward, report);
 out:
 	free(rcpts);
 	return rc == 2 ? usage() : rc;
+}
+
+static int	q_delete(const struct mg_conf *, int, char **);
+
+static int
+row_hold(const struct store_quarantine *r, void *arg)
+{
+	*(bool *)arg = r->hold;
+	return 0;
+}
+
+/* approve ID (released to its recipients) and reject ID (deleted): the
+ * administrator's review of a held message. */
+static int
+q_review(const struct mg_conf *conf, int argc, char **argv, bool approve)
+{
+	bool hold = false;
+	struct qcli c;
+	uint64_t id;
+	int rc;
+
+	if (argc != 2)
+		return usage();
+	if (parse_id(argv[1], &id) < 0 || qcli_open(&c, conf, true, false) < 0)
+		return 1;
+	rc = quarantine_find(&c.q, id, row_hold, &hold);
+	qcli_close(&c);
+	if (rc < 0 || !hold) {
+		fprintf(stderr, "mailgate quarantine: %s: %s\n", argv[1], rc == -MG_ENOENT ?
+		    "no such message in the quarantine" : rc < 0 ? mg_strerror(rc) :
+		    "not held for review (use release or delete)");
+		return 1;
+	}
+	return approve ? release_run(conf, argv[1], NULL, 0, false, false) :
+	    q_delete(conf, argc, argv);
 }
 
 static int
@@ -455,6 +512,8 @@ cmd_quarantine(const struct mg_conf *conf, int argc, char **argv)
 		return q_release(conf, argc, argv, true);
 	if (strcmp(argv[0], "delete") == 0)
 		return q_delete(conf, argc, argv);
+	if (strcmp(argv[0], "approve") == 0 || strcmp(argv[0], "reject") == 0)
+		return q_review(conf, argc, argv, argv[0][0] == 'a');
 	if (strcmp(argv[0], "purge") == 0)
 		return q_purge(conf, argc, argv);
 	return usage();

@@ -34,7 +34,8 @@ usage(void)
 	fprintf(stderr, "usage: mailgate queue list\n"
 	    "       mailgate queue show ID\n"
 	    "       mailgate queue flush [ID]\n"
-	    "       mailgate queue delete ID\n");
+	    "       mailgate queue delete ID\n"
+	    "       mailgate queue digest    (send the quarantine digests due now)\n");
 	return 2;
 }
 
@@ -504,6 +505,8 @@ cmd_queue(const struct mg_conf *conf, int argc, char **argv)
 		return queue_control(conf, PROTO_QUEUE_FLUSH, argc == 2 ? argv[1] : NULL);
 	if (strcmp(argv[0], "delete") == 0 && argc == 2)
 		return queue_control(conf, PROTO_QUEUE_DELETE, argv[1]);
+	if (strcmp(argv[0], "digest") == 0 && argc == 1)
+		return queue_control(conf, PROTO_QUEUE_DIGEST, NULL);
 	if (!(strcmp(argv[0], "list") == 0 && argc == 1) &&
 	    !(strcmp(argv[0], "show") == 0 && argc == 2))
 		return usage();

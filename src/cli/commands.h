@@ -20,6 +20,9 @@ int	cmd_av(const struct mg_conf *conf, int argc, char **argv);
  * [--ip IP] [--event NAME] [--by minute|hour|day|ip|event] [--top N] [--json] */
 int	cmd_log(const struct mg_conf *conf, int argc, char **argv);
 
+/* mailgate portal link USER [--days N | --seconds N] [--release ID | --allow ID] */
+int	cmd_portal(const struct mg_conf *conf, int argc, char **argv);
+
 /* mailgate passwd USER: a users-file line for USER from a password on
  * stdin (asked twice on a terminal). */
 int	cmd_passwd(int argc, char **argv);
@@ -31,6 +34,8 @@ int	cmd_passwd(int argc, char **argv);
 int	cmd_learn(int argc, char **argv);
 /* mailgate dkim keygen DOMAIN [--selector S] [--type rsa|ed25519] [--bits N] [--out FILE] */
 int	cmd_dkim(int argc, char **argv);
+/* mailgate images hash FILE|DIR... | images ocr [--lang L] [--datapath DIR] FILE|DIR... */
+int	cmd_images(int argc, char **argv);
 /* mailgate feeds update [--out FILE] [FILE|DIR...] | feeds lookup [--db FILE] URL... */
 int	cmd_feeds(int argc, char **argv);
 
@@ -47,5 +52,10 @@ void	cli_sanitize(const char *in, char *out, size_t outlen);
  * second, or with end_of_day its last), or an age before now: 90s, 30m,
  * 2h, 7d, 2w. 0, or -1 when malformed. */
 int	cli_parse_when(const char *s, time_t now, bool end_of_day, time_t *out);
+/* Run as root, a command that writes the daemon's files (store, spool,
+ * quarantine) becomes conf->user first when the store's directory is that
+ * user's, so that the daemon can still use them; cmd names the command in
+ * the error. 0 or -1 (printed). */
+int	cli_become_daemon_user(const struct mg_conf *conf, const char *cmd);
 
 #endif

@@ -25,9 +25,11 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{ "queue", cmd_queue, NULL, "queue list|show ID|flush [ID]|delete ID" },
-	{ "quarantine", cmd_quarantine, NULL, "quarantine list [--from S] [--to S] [--subject S] [--category C] [--since WHEN] [--json] | show ID [--raw] |\n"
-	    "  release ID [--to RCPT]... | forward ID ADDR | delete ID | purge [--dry-run]" },
+	{ "queue", cmd_queue, NULL, "queue list|show ID|flush [ID]|delete ID|digest" },
+	{ "quarantine", cmd_quarantine, NULL, "quarantine list [--from S] [--to S] [--subject S] [--category C] [--since WHEN] [--held] [--json] |\n"
+	    "  show ID [--raw] | release ID [--to RCPT]... [--report-ham] | forward ID ADDR | approve ID | reject ID |\n"
+	    "  delete ID | purge [--dry-run]" },
+	{ "portal", cmd_portal, NULL, "portal link USER [--days N | --seconds N] [--release ID | --allow ID]" },
 	{ "policy", cmd_policy, NULL, "policy add --name N [--priority P] [--scope global|domain:D|user:U] [--monitor] --if COND --then ACTION [ARGS] |\n"
 	    "  allow|block [--scope S] VALUE | list [--json] | show ID | enable|disable|monitor|delete ID | test FILE --rcpt ADDR [--from A] [--ip IP] [--helo H]" },
 	{ "av", cmd_av, NULL, "av scan FILE|DIR... | av reload" },
@@ -42,6 +44,7 @@ static const struct command commands[] = {
 	{ "rules", NULL, cmd_rules, "rules check [DIR...] | rules stats LIST.tsv" },
 	{ "passwd", NULL, cmd_passwd, "passwd USER < password (a line for the users file)" },
 	{ "feeds", NULL, cmd_feeds, "feeds update [--out FILE] [--category C] [--source S] [FILE|DIR...] | feeds lookup [--db FILE] URL..." },
+	{ "images", NULL, cmd_images, "images hash FILE|DIR... | images ocr [--lang L] [--datapath DIR] FILE|DIR..." },
 	{ "dkim", NULL, cmd_dkim, "dkim keygen DOMAIN [--selector S] [--type rsa|ed25519] [--bits N] [--out FILE]" },
 };
 

@@ -1,14 +1,32 @@
-/* engine.images: perceptual image hashes and OCR (docs/phishing.md "Images"). Placeholder: being written. */
+/* engine.images: image-only heuristics, perceptual hashes of images against
+ * an administrator's list of known phishing images and brand logos, and the
+ * optional OCR of images (docs/images.md). */
 #ifndef MG_CORE_CONF_IMAGES_H
 #define MG_CORE_CONF_IMAGES_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 struct conf_ctx;
 struct config_setting_t;
 
+#define CONF_IMAGES_LANG_MAX	64	/* bytes of ocr.lang ("eng+deu") */
+
+struct conf_images_ocr {
+	bool		 enabled;	/* false: tesseract never runs */
+	char		*lang;		/* NULL = "eng" */
+	char		*datapath;	/* tessdata directory; NULL = tesseract's default */
+	uint32_t	 max_pixels;	/* larger images are shrunk to this first: 4000000 */
+	uint32_t	 max_images;	/* images read per message: 4 */
+};
+
 struct conf_images {
-	bool		 enabled;
+	bool		 enabled;	/* true: hashing and the image-only heuristics */
+	char		*hashes;	/* list file (absolute), NULL = no list */
+	uint32_t	 max_distance;	/* Hamming distance of a match, both hashes: 6 */
+	uint32_t	 max_text;	/* visible letters of an "image-only" message: 50 */
+	uint32_t	 max_images;	/* images decoded and hashed per message: 16 */
+	struct conf_images_ocr ocr;
 };
 
 /* Allocates nothing. */

@@ -12,5 +12,7 @@
 int	smtpd_main(struct mg_conf *conf, const int *listen_fds, size_t nfds);
 int	scand_main(struct mg_conf *conf);
 int	queued_main(struct mg_conf *conf);
+/* The user portal (docs/portal.md); started only when conf->portal.enabled. */
+int	httpd_main(struct mg_conf *conf);
 
 #endif

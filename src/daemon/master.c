@@ -29,7 +29,8 @@
 #define STABLE_AFTER		60	/* a child up this long resets its back-off */
 #define KILL_GRACE		10	/* seconds after drain_timeout before SIGKILL */
 
-enum child_kind { CHILD_SCAND, CHILD_QUEUED, CHILD_SMTPD, CHILD_COUNT };
+/* smtpd last: it is stopped first and the others after it. */
+enum child_kind { CHILD_SCAND, CHILD_QUEUED, CHILD_HTTPD, CHILD_SMTPD, CHILD_COUNT };
 
 struct child {
 	const char	*name;
@@ -58,6 +59,8 @@ child_run(struct master *m, enum child_kind kind)
 		return scand_main(conf);
 	case CHILD_QUEUED:
 		return queued_main(conf);
+	case CHILD_HTTPD:
+		return httpd_main(conf);
 	default:
 		return smtpd_main(conf, m->env.listen_fds, conf->nlisteners);
 	}
@@ -89,6 +92,13 @@ child_start(struct master *m, enum child_kind kind)
 	c->started = time(NULL);
 	c->restart_at = 0;
 	log_info("master child_start child=%s pid=%d", c->name, (int)pid);
+}
+
+/* Whether the configuration runs this child: httpd only with the portal. */
+static bool
+child_wanted(const struct master *m, enum child_kind kind)
+{
+	return kind != CHILD_HTTPD || m->conf->portal.enabled;
 }
 
 /* A child died: log how, and schedule its restart with back-off. */
@@ -151,6 +161,20 @@ engine_check(const struct mg_conf *conf, char *err, size_t errlen)
 	return 0;
 }
 
+/* The portal turned on or off by a reload: httpd started or stopped. */
+static void
+master_reload_portal(struct master *m)
+{
+	struct child *c = &m->children[CHILD_HTTPD];
+
+	if (child_wanted(m, CHILD_HTTPD) && c->pid == 0 && c->restart_at == 0)
+		child_start(m, CHILD_HTTPD);
+	else if (!child_wanted(m, CHILD_HTTPD) && c->pid > 0)
+		kill(c->pid, SIGTERM);
+	if (!child_wanted(m, CHILD_HTTPD))
+		c->restart_at = 0;
+}
+
 /* SIGHUP: validate the new file; only a valid one replaces the running
  * configuration, and the children re-read it themselves. */
 static void
@@ -172,6 +196,7 @@ master_reload(struct master *m)
 	m->conf = next;
 	log_set_level(next->log_level);
 	signal_children(m, SIGHUP);
+	master_reload_portal(m);
 	log_info("master reload status=ok");
 }
 
@@ -217,7 +242,8 @@ master_tick(struct master *m)
 	}
 	for (int k = 0; k < CHILD_COUNT; k++) {
 		struct child *c = &m->children[k];
-		if (c->pid == 0 && c->restart_at && now >= c->restart_at)
+		if (c->pid == 0 && c->restart_at && now >= c->restart_at &&
+		    child_wanted(m, (enum child_kind)k))
 			child_start(m, (enum child_kind)k);
 	}
 }
@@ -235,7 +261,8 @@ master_loop(struct master *m)
 	sigaddset(&set, SIGINT);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	for (int k = 0; k < CHILD_COUNT; k++)
-		child_start(m, (enum child_kind)k);
+		if (child_wanted(m, (enum child_kind)k))
+			child_start(m, (enum child_kind)k);
 	while (!(m->stopping && all_children_gone(m))) {
 		int sig = sigtimedwait(&set, NULL, &tick);
 		if (sig == SIGCHLD)
@@ -293,6 +320,7 @@ master_main(const struct master_opts *opts)
 	struct master m = { .children = {
 		[CHILD_SCAND] = { .name = "scand" },
 		[CHILD_QUEUED] = { .name = "queued" },
+		[CHILD_HTTPD] = { .name = "httpd" },
 		[CHILD_SMTPD] = { .name = "smtpd" } } };
 	char err[1024];
 	int rc;

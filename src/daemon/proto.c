@@ -6,6 +6,7 @@
 #include "core/err.h"
 #include "core/ipc.h"
 #include "daemon/proto.h"
+#include "policy/policy.h"
 
 #define PROTO_MAX_STR		(64u * 1024)
 #define PROTO_MAX_RCPTS		200000u
@@ -88,7 +89,32 @@ proto_scan_result_encode(struct mg_buf *out, const struct proto_scan_result *r)
 		rc = ipc_put_u64(out, r->forged_ar[i]);
 	rc = rc ? rc : ipc_put_u32(out, r->nstripped);
 	rc = rc ? rc : ipc_put_u8(out, r->verdict_action);
+	rc = rc ? rc : ipc_put_u32(out, r->nrcpts);
+	for (uint32_t i = 0; rc == 0 && i < r->nrcpts; i++) {
+		rc = ipc_put_u8(out, r->rcpts[i].act);
+		rc = rc ? rc : ipc_put_cstr(out, r->rcpts[i].args);
+		rc = rc ? rc : ipc_put_cstr(out, r->rcpts[i].filter);
+	}
 	return rc ? rc : ipc_frame_end(out, start);
+}
+
+static void
+rcpt_acts_decode(struct ipc_reader *rd, struct proto_scan_result *r)
+{
+	r->nrcpts = ipc_get_u32(rd);
+	if (!rd->bad && (r->nrcpts > PROTO_MAX_RCPTS ||
+	    (r->nrcpts > 0 && r->action != PROTO_SCAN_ACCEPT)))
+		rd->bad = true;
+	if (!rd->bad && r->nrcpts > 0 &&
+	    (r->rcpts = calloc(r->nrcpts, sizeof(*r->rcpts))) == NULL)
+		rd->bad = true;
+	for (uint32_t i = 0; !rd->bad && i < r->nrcpts; i++) {
+		r->rcpts[i].act = ipc_get_u8(rd);
+		r->rcpts[i].args = ipc_get_strdup(rd, POLICY_ARGS_MAX);
+		r->rcpts[i].filter = ipc_get_strdup(rd, POLICY_NAME_MAX);
+		if (!rd->bad && r->rcpts[i].act >= POLICY_ACT_COUNT)
+			rd->bad = true;
+	}
 }
 
 int
@@ -116,6 +142,7 @@ proto_scan_result_decode(const uint8_t *frame, size_t len, struct proto_scan_res
 	r->verdict_action = ipc_get_u8(&rd);
 	if (!rd.bad && r->verdict_action > MG_VERDICT_REJECT)
 		rd.bad = true;
+	rcpt_acts_decode(&rd, r);
 	if (ipc_reader_end(&rd) < 0) {
 		proto_scan_result_clear(r);
 		return -MG_EPROTO;
@@ -130,6 +157,11 @@ proto_scan_result_clear(struct proto_scan_result *r)
 	free(r->headers);
 	free(r->reply);
 	free(r->symbols);
+	for (uint32_t i = 0; r->rcpts != NULL && i < r->nrcpts; i++) {
+		free(r->rcpts[i].args);
+		free(r->rcpts[i].filter);
+	}
+	free(r->rcpts);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -172,7 +204,7 @@ proto_queue_control_decode(const uint8_t *frame, size_t len, struct proto_queue_
 	ipc_reader_init(&rd, frame, len);
 	c->op = ipc_get_u8(&rd);
 	c->qid = ipc_get_u64(&rd);
-	if (!rd.bad && c->op != PROTO_QUEUE_FLUSH && c->op != PROTO_QUEUE_DELETE)
+	if (!rd.bad && (c->op < PROTO_QUEUE_FLUSH || c->op > PROTO_QUEUE_DIGEST))
 		rd.bad = true;
 	return ipc_reader_end(&rd);
 }

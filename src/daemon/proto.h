@@ -44,6 +44,13 @@ struct proto_scan_request {
 	uint8_t		 outbound;	/* arrived on an outbound listener */
 };
 
+/* What the policy decided for one recipient (policy/policy.h). */
+struct proto_rcpt_act {
+	uint8_t		 act;		/* enum policy_act */
+	char		*args;		/* the action's arguments, "" when none */
+	char		*filter;	/* the deciding filter's name, "" = the verdict */
+};
+
 struct proto_scan_result {
 	uint64_t	 qid;
 	uint8_t		 action;	/* enum proto_scan_action */
@@ -59,11 +66,16 @@ struct proto_scan_result {
 	 * forged_ar are offsets in that file. */
 	uint32_t	 nstripped;
 	/* What the gateway does with an accepted message: enum
-	 * mg_verdict_action (core/conf.h); QUARANTINE holds it in queued. */
+	 * mg_verdict_action (core/conf.h). */
 	uint8_t		 verdict_action;
+	/* ACCEPT only: one per recipient of the request, in its order, or
+	 * none (every recipient gets the verdict's action). */
+	uint32_t	 nrcpts;
+	struct proto_rcpt_act *rcpts;
 };
 
-enum proto_queue_op { PROTO_QUEUE_FLUSH = 1, PROTO_QUEUE_DELETE };
+/* DIGEST: send the quarantine digests that are due now (qid 0). */
+enum proto_queue_op { PROTO_QUEUE_FLUSH = 1, PROTO_QUEUE_DELETE, PROTO_QUEUE_DIGEST };
 
 struct proto_queue_control {
 	uint8_t		 op;		/* enum proto_queue_op */

@@ -20,6 +20,8 @@
 #include "core/log.h"
 #include "daemon/children.h"
 #include "daemon/proto.h"
+#include "daemon/queued_digest.h"
+#include "daemon/queued_dispatch.h"
 #include "daemon/queued_quarantine.h"
 #include "daemon/unix_socket.h"
 #include "net/dns.h"
@@ -45,7 +47,7 @@ struct queued {
 	struct queue_ctx ctx;		/* first: ctx->kick finds queued from it */
 	struct evconnlistener *listener;
 	struct event	*kick_ev, *due_ev, *scan_ev, *hup_ev, *term_ev, *stop_ev;
-	struct event	*purge_ev;	/* quarantine retention, hourly */
+	struct event	*purge_ev;	/* quarantine retention and digests, hourly */
 	LIST_HEAD(, ctl_conn) conns;
 	time_t		 drain_deadline;
 	time_t		 conn_expired;	/* last deletion of old connection counts */
@@ -133,10 +135,14 @@ on_scan(evutil_socket_t fd, short what, void *arg)
 	queued_scan(qd);
 }
 
+/* Hourly: the quarantine's retention, then the users' digests. */
 static void
 on_purge(evutil_socket_t fd, short what, void *arg)
 {
-	queued_quarantine_purge(&((struct queued *)arg)->ctx);
+	struct queued *qd = arg;
+
+	queued_quarantine_purge(&qd->ctx);
+	queued_digest_run(&qd->ctx, time(NULL));
 }
 
 /* FLUSH: one message, or every waiting one, due now. */
@@ -265,6 +271,10 @@ control_frame(struct ctl_conn *c, uint16_t type, const uint8_t *frame, size_t le
 		rep.status = control_flush(qd, req.qid, text, sizeof(text));
 	else if (req.op == PROTO_QUEUE_DELETE && req.qid != 0)
 		rep.status = control_delete(qd, req.qid, text, sizeof(text));
+	else if (req.op == PROTO_QUEUE_DIGEST && req.qid == 0) {
+		queued_digest_run(&qd->ctx, time(NULL));
+		rep.status = 0, snprintf(text, sizeof(text), "digests due now were sent (see the log)");
+	}
 	else
 		rep.status = -MG_EINVAL, snprintf(text, sizeof(text), "unknown request");
 	rep.text = text;
@@ -513,7 +523,7 @@ int
 queued_main(struct mg_conf *conf)
 {
 	struct queued qd = { .ctx = { .conf = conf, .kick = queued_kick,
-	    .quarantine = queued_quarantine } };
+	      .dispatch = queued_dispatch } };
 	int rc;
 
 	signal(SIGPIPE, SIG_IGN);

@@ -78,20 +78,21 @@ quarantine_reason(const struct mg_conf *conf, const struct envelope *e, char *ou
 	snprintf(out, outlen, "%s", e->score >= conf->engine.quarantine ? "score" : "forced");
 }
 
-/* "a, b" for the row, and the message-log rows of each recipient. */
+/* The message-log rows of the recipients held. */
 static void
-quarantine_log(struct queue_ctx *ctx, const struct envelope *e, const char *reason)
+quarantine_log(struct queue_ctx *ctx, const struct envelope *e, const size_t *idx, size_t n,
+    const char *status, const char *reason, uint64_t id)
 {
 	char reply[256];
 
-	snprintf(reply, sizeof(reply), "quarantined: category=%s reason=%s",
-	    e->verdict ? e->verdict : "", reason);
-	for (size_t i = 0; i < e->nrcpts; i++) {
-		struct store_delivery d = { .qid = e->id, .time = time(NULL),
-		    .rcpt = e->rcpts[i].addr, .remote = "", .status = "quarantined",
-		    .reply = reply };
-		log_info("%016" PRIx64 " delivery rcpt=<%s> status=quarantined category=%s "
-		    "reason=%s", e->id, e->rcpts[i].addr, e->verdict ? e->verdict : "", reason);
+	snprintf(reply, sizeof(reply), "%s: category=%s reason=%s id=%016" PRIx64, status,
+	    e->verdict ? e->verdict : "", reason, id);
+	for (size_t k = 0; k < n; k++) {
+		const char *rcpt = e->rcpts[idx[k]].addr;
+		struct store_delivery d = { .qid = e->id, .time = time(NULL), .rcpt = rcpt,
+		    .remote = "", .status = status, .reply = reply };
+		log_info("%016" PRIx64 " delivery rcpt=<%s> status=%s category=%s reason=%s "
+		    "id=%016" PRIx64, e->id, rcpt, status, e->verdict ? e->verdict : "", reason, id);
 		if (store_log_delivery(ctx->store, &d) < 0)
 			log_warn("%016" PRIx64 " store log_delivery failed", e->id);
 	}
@@ -115,34 +116,26 @@ quarantine_subject(int fd, uint64_t size, struct mg_arena *a, const char **subje
 
 static int
 quarantine_hold(struct queue_ctx *ctx, const struct envelope *e, const char *dir, int fd,
-    uint64_t size, const char *rcpts)
+    uint64_t size, struct store_quarantine *meta)
 {
 	struct quarantine q = { .dir = dir, .store = ctx->store };
 	struct mg_arena *a = mg_arena_new(16 * 1024, 1024 * 1024);
-	char reason[REASON_MAX];
-	struct store_quarantine meta = {
-		.id = e->id, .time = time(NULL), .mail_from = e->mail_from, .rcpts = rcpts,
-		.category = e->verdict ? e->verdict : "", .score = e->score, .reason = reason,
-		.symbols = e->symbols ? e->symbols : "",
-		.size = size + (e->headers ? strlen(e->headers) : 0),
-	};
-	int rc = a != NULL ? quarantine_subject(fd, size, a, &meta.subject) : -MG_ENOMEM;
+	int rc = a != NULL ? quarantine_subject(fd, size, a, &meta->subject) : -MG_ENOMEM;
 
-	quarantine_reason(ctx->conf, e, reason, sizeof(reason));
-	if (rc == 0 && (rc = quarantine_put(&q, &meta, e->headers, fd, size)) == 0) {
-		log_info("%016" PRIx64 " quarantine held category=%s score=%.2f reason=%s "
-		    "size=%" PRIu64 " dir=%s", e->id, meta.category, e->score, reason, meta.size,
-		    dir);
-		quarantine_log(ctx, e, reason);
-	}
+	if (rc == 0 && (rc = quarantine_put(&q, meta, e->headers, fd, size)) == 0)
+		log_info("%016" PRIx64 " quarantine %s category=%s score=%.2f reason=%s "
+		    "size=%" PRIu64 " id=%016" PRIx64 " dir=%s", e->id, meta->hold ?
+		    "held_for_review" : "held", meta->category, e->score, meta->reason,
+		    meta->size, meta->id, dir);
 	mg_arena_free(a);
 	return rc;
 }
 
 int
-queued_quarantine(struct queue_ctx *ctx, const struct envelope *e)
+queued_quarantine(struct queue_ctx *ctx, const struct envelope *e, const size_t *idx,
+    size_t n, bool hold, uint64_t id, const char *reason)
 {
-	char dir[4096];
+	char dir[4096], why[REASON_MAX];
 	struct mg_buf rcpts;
 	uint64_t size;
 	int fd, rc;
@@ -154,12 +147,26 @@ queued_quarantine(struct queue_ctx *ctx, const struct envelope *e)
 		return -MG_ELIMIT;
 	if ((rc = spool_data_open(ctx->spool, e->id, &fd, &size)) < 0)
 		return rc;
+	if (reason == NULL)
+		quarantine_reason(ctx->conf, e, why, sizeof(why));
+	else
+		snprintf(why, sizeof(why), "%s", reason);
 	mg_buf_init(&rcpts, 0);
-	for (size_t i = 0; rc == 0 && i < e->nrcpts; i++)
-		rc = mg_buf_appendf(&rcpts, "%s%s", i ? ", " : "", e->rcpts[i].addr);
+	for (size_t k = 0; rc == 0 && k < n; k++)
+		rc = mg_buf_appendf(&rcpts, "%s%s", k ? ", " : "", e->rcpts[idx[k]].addr);
 	rc = rc ? rc : mg_buf_cstr(&rcpts);
+	if (rc == 0) {
+		struct store_quarantine meta = {
+			.id = id, .time = time(NULL), .mail_from = e->mail_from,
+			.rcpts = (const char *)rcpts.data,
+			.category = e->verdict ? e->verdict : "", .score = e->score,
+			.reason = why, .symbols = e->symbols ? e->symbols : "",
+			.size = size + (e->headers ? strlen(e->headers) : 0), .hold = hold,
+		};
+		rc = quarantine_hold(ctx, e, dir, fd, size, &meta);
+	}
 	if (rc == 0)
-		rc = quarantine_hold(ctx, e, dir, fd, size, (const char *)rcpts.data);
+		quarantine_log(ctx, e, idx, n, hold ? "held" : "quarantined", why, id);
 	mg_buf_release(&rcpts);
 	close(fd);
 	return rc;

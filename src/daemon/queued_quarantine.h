@@ -4,6 +4,7 @@
 #ifndef MG_DAEMON_QUEUED_QUARANTINE_H
 #define MG_DAEMON_QUEUED_QUARANTINE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -13,9 +14,12 @@
 
 #define QUEUED_PURGE_SECONDS	3600
 
-/* The queue_ctx quarantine hook: file and row, a log line and a message-log
- * row "quarantined" per recipient. 0, or -MG_E* (the message stays queued). */
-int	queued_quarantine(struct queue_ctx *, const struct envelope *e);
+/* Holds the recipients idx[0..n) of e under the quarantine id (their
+ * administrator's review when hold): file and row, a log line and a
+ * message-log row "quarantined" or "held" per recipient. reason NULL:
+ * the symbol that forced it, or "score". 0, or -MG_E* (nothing held). */
+int	queued_quarantine(struct queue_ctx *, const struct envelope *e, const size_t *idx,
+	    size_t n, bool hold, uint64_t id, const char *reason);
 /* Deletes the expired quarantined messages now. */
 void	queued_quarantine_purge(struct queue_ctx *);
 

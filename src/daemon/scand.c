@@ -29,6 +29,7 @@
 #include "core/log.h"
 #include "daemon/children.h"
 #include "daemon/proto.h"
+#include "daemon/scand_policy.h"
 #include "daemon/unix_socket.h"
 #include "engine/dangerous.h"
 #include "engine/engine.h"
@@ -36,9 +37,11 @@
 
 _Static_assert(PROTO_FORGED_AR_MAX == MG_FORGED_AR_MAX, "one ceiling for forged fields");
 
-/* A loaded engine, shared by jobs; replaced on SIGHUP, freed by the last job. */
+/* A loaded engine and the configuration it was opened with, shared by
+ * jobs; replaced on SIGHUP, freed by the last job. */
 struct engine_ref {
 	struct mg_engine *engine;
+	struct mg_conf	*conf;
 	unsigned	 refs;		/* under scand.lock */
 };
 
@@ -46,6 +49,7 @@ struct scan_job {
 	TAILQ_ENTRY(scan_job) entry;
 	uint64_t	 conn_id;
 	struct engine_ref *eng;
+	struct policy_ref *pol;
 	struct proto_scan_request req;
 	struct mg_buf	 reply;		/* encoded SCAN_RESULT frame */
 };
@@ -72,6 +76,7 @@ struct scand {
 	struct job_list	 todo, done;	/* under lock */
 	unsigned	 inflight;	/* jobs not yet answered, loop thread only */
 	struct engine_ref *engine;	/* under lock */
+	struct scand_policy *policy;
 	bool		 quit;		/* workers exit, under lock */
 	bool		 stopping;
 };
@@ -86,6 +91,7 @@ engine_release(struct scand *sd, struct engine_ref *e)
 	pthread_mutex_unlock(&sd->lock);
 	if (last) {
 		mg_engine_close(e->engine);
+		conf_free(e->conf);
 		free(e);
 	}
 }
@@ -117,17 +123,18 @@ verdict_header(const struct mg_result *r, size_t nstripped, struct mg_buf *out)
 	return rc ? rc : mg_buf_append(out, "\r\n", 2);
 }
 
-/* Maps and scans the message file; 0 with r filled, or negative. */
+/* Maps and scans the message file; 0 with r and d filled, or negative. */
 static int
-scan_file(struct scan_job *job, struct mg_result *r, struct mg_strip *strip, off_t *size)
+scan_file(struct scan_job *job, struct mg_result *r, struct mg_strip *strip,
+    struct scand_decision *d)
 {
+	struct mg_scan_opts opts = { strip, scand_policy_inspect, d };
 	struct mg_envelope env = { job->req.client_ip, job->req.helo, job->req.mail_from,
 		(const char *const *)job->req.rcpts, job->req.nrcpts, job->req.outbound != 0 };
 	struct stat st;
 	void *map = NULL;
 	int fd, rc = -MG_EIO;
 
-	*size = 0;
 	if ((fd = open(job->req.path, O_RDONLY | O_CLOEXEC)) == -1 || fstat(fd, &st) == -1) {
 		log_syserr("%016" PRIx64 " scan open path=%s", job->req.qid, job->req.path);
 	} else if (st.st_size > 0 && (map = mmap(NULL, (size_t)st.st_size, PROT_READ,
@@ -135,8 +142,8 @@ scan_file(struct scan_job *job, struct mg_result *r, struct mg_strip *strip, off
 		log_syserr("%016" PRIx64 " scan mmap", job->req.qid);
 		map = NULL;
 	} else {
-		*size = st.st_size;
-		rc = mg_scan_strip(job->eng->engine, &env, map, (size_t)st.st_size, r, strip);
+		d->size = (uint64_t)st.st_size;
+		rc = mg_scan_ex(job->eng->engine, &env, map, (size_t)st.st_size, r, &opts);
 	}
 	if (map)
 		munmap(map, (size_t)st.st_size);
@@ -172,30 +179,57 @@ strip_write(const struct scan_job *job, const struct mg_strip *strip)
 	return rc;
 }
 
-/* Fills res from r; the stripped copy is written first (a failure leaves
- * the TEMPFAIL answer: the message is never delivered unstripped). */
+/* The answer to smtpd after the policy: the engine's tempfail stands;
+ * reject when every recipient's action is reject (with the first
+ * rejecting filter's reply); else accept with each recipient's action
+ * (those rejected are bounced by queued). */
+static void
+job_policy(struct mg_result *r, const struct scand_decision *d, struct proto_scan_result *res)
+{
+	uint32_t n = d->req->nrcpts;
+
+	if (r->action == MG_ACTION_TEMPFAIL) {
+		res->action = PROTO_SCAN_TEMPFAIL;
+		res->reply = r->reply;
+		return;
+	}
+	if (n > 0 && d->nreject == n) {
+		res->action = PROTO_SCAN_REJECT;
+		res->reply = d->reject_reply != NULL ? (char *)d->reject_reply :
+		    r->action == MG_ACTION_REJECT ? r->reply :
+		    "550 5.7.1 Message rejected by policy";
+		return;
+	}
+	res->action = PROTO_SCAN_ACCEPT;
+	res->reply = "";
+	res->nrcpts = n;
+	res->rcpts = d->acts;
+}
+
+/* Fills res from r and d; the stripped copy is written first (a failure
+ * leaves the TEMPFAIL answer: the message is never delivered unstripped). */
 static int
 job_result(struct scan_job *job, struct mg_result *r, const struct mg_strip *strip,
-    struct mg_buf *symbols, struct proto_scan_result *res)
+    const struct scand_decision *d, struct mg_buf *symbols, struct proto_scan_result *res)
 {
-	size_t nstripped = r->action == MG_ACTION_ACCEPT ? strip->nstripped : 0;
+	struct proto_scan_result out = { .qid = res->qid };
 	int rc;
 
-	if ((rc = verdict_header(r, nstripped, &r->headers)) < 0 ||
+	job_policy(r, d, &out);
+	out.nstripped = out.action == PROTO_SCAN_ACCEPT ? (uint32_t)strip->nstripped : 0;
+	if ((rc = verdict_header(r, out.nstripped, &r->headers)) < 0 ||
 	    (rc = mg_result_format_symbols(r, symbols)) < 0 ||
 	    (rc = mg_buf_cstr(&r->headers)) < 0 || (rc = mg_buf_cstr(symbols)) < 0 ||
-	    (nstripped > 0 && (rc = strip_write(job, strip)) < 0))
+	    (out.nstripped > 0 && (rc = strip_write(job, strip)) < 0))
 		return rc;
-	res->action = (uint8_t)r->action;
-	res->verdict = (char *)r->verdict;
-	res->score_milli = (int64_t)(r->score * 1000.0);
-	res->headers = (char *)r->headers.data;
-	res->reply = r->reply;
-	res->symbols = (char *)symbols->data;
-	res->nforged_ar = (uint32_t)r->nforged_ar;
-	memcpy(res->forged_ar, r->forged_ar, sizeof(res->forged_ar));
-	res->nstripped = (uint32_t)nstripped;
-	res->verdict_action = (uint8_t)r->verdict_action;
+	out.verdict = (char *)r->verdict;
+	out.score_milli = (int64_t)(r->score * 1000.0);
+	out.headers = (char *)r->headers.data;
+	out.symbols = (char *)symbols->data;
+	out.nforged_ar = (uint32_t)r->nforged_ar;
+	memcpy(out.forged_ar, r->forged_ar, sizeof(out.forged_ar));
+	out.verdict_action = (uint8_t)r->verdict_action;
+	*res = out;
 	return 0;
 }
 
@@ -207,22 +241,25 @@ job_scan(struct scan_job *job)
 	struct proto_scan_result res = { .qid = job->req.qid, .verdict = "error",
 		.headers = "", .symbols = "", .action = PROTO_SCAN_TEMPFAIL,
 		.reply = "Temporary failure while scanning, please try again later" };
+	struct scand_decision d = { .set = &job->pol->set, .bulk = &job->eng->conf->engine.bulk,
+		.req = &job->req };
 	struct mg_buf symbols;
 	struct mg_result r = { 0 };	/* safe to clear whatever happens */
 	struct mg_strip strip;
-	off_t size;
-	int rc;
+	int rc = -MG_ENOMEM;
 
 	mg_strip_init(&strip);
 	mg_buf_init(&symbols, 64 * 1024);
-	rc = scan_file(job, &r, &strip, &size);
-	if (rc == 0 && (rc = job_result(job, &r, &strip, &symbols, &res)) == 0)
-		log_info("%016" PRIx64 " scan verdict=%s score=%.2f action=%s size=%lld "
-		    "stripped=%" PRIu32 " symbols=\"%s\"", job->req.qid, r.verdict, r.score,
-		    mg_verdict_action_name(r.verdict_action), (long long)size, res.nstripped,
+	if ((d.acts = calloc(job->req.nrcpts + 1, sizeof(*d.acts))) != NULL)
+		rc = scan_file(job, &r, &strip, &d);
+	if (rc == 0 && (rc = job_result(job, &r, &strip, &d, &symbols, &res)) == 0)
+		log_info("%016" PRIx64 " scan verdict=%s score=%.2f action=%s size=%" PRIu64
+		    " stripped=%" PRIu32 " symbols=\"%s\"", job->req.qid, r.verdict, r.score,
+		    mg_verdict_action_name(r.verdict_action), d.size, res.nstripped,
 		    res.symbols);
 	if (proto_scan_result_encode(&job->reply, &res) < 0)
 		log_err("%016" PRIx64 " scan encode_failed", job->req.qid);
+	free(d.acts);
 	mg_result_clear(&r);
 	mg_strip_clear(&strip);
 	mg_buf_release(&symbols);
@@ -295,6 +332,7 @@ on_jobs_done(evutil_socket_t fd, short what, void *arg)
 		if (c && job->reply.len)
 			bufferevent_write(c->bev, job->reply.data, job->reply.len);
 		engine_release(sd, job->eng);
+		scand_policy_put(sd->policy, job->pol);
 		proto_scan_request_clear(&job->req);
 		mg_buf_release(&job->reply);
 		free(job);
@@ -316,6 +354,7 @@ job_submit(struct scand *sd, struct scan_conn *c, const uint8_t *frame, size_t l
 	}
 	job->conn_id = c->id;
 	mg_buf_init(&job->reply, 0);
+	job->pol = scand_policy_get(sd->policy);
 	pthread_mutex_lock(&sd->lock);
 	job->eng = sd->engine;
 	job->eng->refs++;
@@ -418,13 +457,13 @@ on_sighup(evutil_socket_t sig, short what, void *arg)
 		return;
 	}
 	fresh->refs = 1;
+	fresh->conf = conf;
 	pthread_mutex_lock(&sd->lock);
 	old = sd->engine;
 	sd->engine = fresh;
 	pthread_mutex_unlock(&sd->lock);
-	engine_release(sd, old);
-	conf_free(sd->conf);
 	sd->conf = conf;
+	engine_release(sd, old);	/* and the old configuration with it */
 	log_set_level(conf->log_level);
 	log_info("scand reload status=ok");
 }
@@ -454,6 +493,9 @@ scand_start(struct scand *sd)
 		return -MG_EINVAL;
 	}
 	sd->engine->refs = 1;
+	sd->engine->conf = sd->conf;
+	if ((sd->policy = scand_policy_new(sd->base, &sd->conf)) == NULL)
+		return -MG_ENOMEM;
 	snprintf(path, sizeof(path), "%s/%s", sd->conf->spool_dir, PROTO_SCAND_SOCK);
 	if ((fd = unix_listen(path)) < 0)
 		return fd;
@@ -493,6 +535,7 @@ scand_stop(struct scand *sd)
 		conn_close(c);
 	if (sd->engine)
 		engine_release(sd, sd->engine);
+	scand_policy_free(sd->policy);
 	if (sd->listener)
 		evconnlistener_free(sd->listener);
 	if (sd->done_ev)

@@ -10,6 +10,7 @@
 #include "core/log.h"
 #include "daemon/smtpd_int.h"
 #include "daemon/smtpd_stats.h"
+#include "policy/policy.h"
 #include "smtp/smtp_data.h"
 #include "spool/envelope.h"
 
@@ -358,6 +359,34 @@ tx_headers(struct smtpd_sess *ss, const struct proto_scan_result *res)
 	return 0;
 }
 
+/* A copy of s, NULL for NULL or "". */
+static int
+dup_nonempty(const char *s, char **out)
+{
+	*out = NULL;
+	return s == NULL || s[0] == '\0' || (*out = strdup(s)) != NULL ? 0 : -MG_ENOMEM;
+}
+
+/* Each recipient's policy action, for queued (docs/policy.md); "accept"
+ * is written only when the verdict would have held the message. */
+static int
+tx_rcpt_acts(struct envelope *env, const struct proto_scan_result *res)
+{
+	if (res->nrcpts != env->nrcpts)
+		return res->nrcpts == 0 ? 0 : -MG_EPROTO;
+	for (size_t i = 0; i < env->nrcpts; i++) {
+		struct env_rcpt *r = &env->rcpts[i];
+		if (res->rcpts[i].act == POLICY_ACT_ACCEPT &&
+		    res->verdict_action <= MG_VERDICT_TAG)
+			continue;
+		if ((r->act = strdup(policy_act_name(res->rcpts[i].act))) == NULL ||
+		    dup_nonempty(res->rcpts[i].args, &r->act_args) < 0 ||
+		    dup_nonempty(res->rcpts[i].filter, &r->act_filter) < 0)
+			return -MG_ENOMEM;
+	}
+	return 0;
+}
+
 /* Fills the envelope from the session and the verdict. */
 static int
 tx_envelope(struct smtpd_sess *ss, const struct proto_scan_result *res)
@@ -373,10 +402,11 @@ tx_envelope(struct smtpd_sess *ss, const struct proto_scan_result *res)
 	env->tls = info->tls != NULL ? strdup(info->tls) : NULL;
 	env->verdict = strdup(res->verdict != NULL ? res->verdict : "clean");
 	env->score = (double)res->score_milli / 1000.0;
-	env->action = strdup(res->verdict_action == MG_VERDICT_QUARANTINE ? "quarantine" :
-	    "deliver");
+	env->action = strdup(conf_action_names[res->verdict_action]);
 	if (res->symbols != NULL && res->symbols[0] != '\0' &&
 	    (env->symbols = strdup(res->symbols)) == NULL)
+		return -MG_ENOMEM;
+	if (tx_rcpt_acts(env, res) < 0)
 		return -MG_ENOMEM;
 	if (env->client_ip == NULL || env->client_helo == NULL || env->verdict == NULL ||
 	    env->action == NULL || (info->tls != NULL && env->tls == NULL))

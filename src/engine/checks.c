@@ -6,15 +6,20 @@
 #include <stddef.h>
 
 #include "checks/attach_type.h"
+#include "checks/account.h"
 #include "checks/auth.h"
 #include "checks/bayes.h"
 #include "checks/bec.h"
+#include "checks/bulk.h"
 #include "checks/dkim_sign.h"
 #include "checks/dnsbl.h"
+#include "checks/first_seen.h"
 #include "checks/av.h"
 #include "checks/gtube.h"
 #include "checks/hidden_text.h"
 #include "checks/html_smuggle.h"
+#include "checks/images.h"
+#include "checks/landing.h"
 #include "checks/lists.h"
 #include "checks/mime_anomaly.h"
 #include "checks/model.h"
@@ -24,6 +29,7 @@
 #include "checks/reputation.h"
 #include "checks/rtf.h"
 #include "checks/rules.h"
+#include "checks/url_cloud.h"
 #include "checks/url_heur.h"
 #include "checks/url_intel.h"
 #include "checks/yara.h"
@@ -32,7 +38,9 @@
 const struct mg_check *const check_table[] = {
 	&check_gtube,
 	&check_lists,
+	&check_bulk,
 	&check_qr,		/* QR URLs join the message's URLs: before the URL checks */
+	&check_images,
 	&check_dnsbl,
 	&check_mime_anomaly,
 	&check_hidden_text,
@@ -47,10 +55,14 @@ const struct mg_check *const check_table[] = {
 	&check_reputation,
 	&check_bec,
 	&check_url_intel,
+	&check_url_cloud,
 	&check_url_heur,
+	&check_first_seen,
+	&check_landing,		/* fetches links the URL checks found suspicious */
 	&check_rules,
 	&check_bayes,
 	&check_model,
+	&check_account,		/* sees every other check's symbols */
 	&check_dkim_sign,
 };
 

@@ -3,7 +3,7 @@
  * the message in which each such attachment is replaced by a text notice
  * (mime/strip.h), and the verdict becomes what the rest of the message
  * earns (accept or tag). mg_scan never strips: only a caller that delivers
- * the copy (scand) asks for it, through mg_scan_strip. */
+ * the copy (scand) asks for it, through mg_scan_ex with a struct mg_strip. */
 #ifndef MG_ENGINE_DANGEROUS_H
 #define MG_ENGINE_DANGEROUS_H
 
@@ -25,14 +25,12 @@ struct mg_strip {
 void	mg_strip_init(struct mg_strip *);
 void	mg_strip_clear(struct mg_strip *);
 
-/* As mg_scan; when stripping saves a dangerous message (verdict.h,
- * verdict_strip) fills strip: res->verdict_action is then accept or tag,
- * res->headers has one X-Mailgate-Stripped field per replaced attachment,
- * and res->forged_ar are offsets in strip->message. When the copy cannot
- * be written from the message's structure the verdict stays (quarantine)
- * and strip->nstripped is 0. 0 or -MG_ENOMEM. */
-int	mg_scan_strip(struct mg_engine *, const struct mg_envelope *, const uint8_t *msg,
-	    size_t len, struct mg_result *res, struct mg_strip *strip);
+/* mg_scan_ex with opts->strip: when stripping saves a dangerous message
+ * (verdict.h, verdict_strip) the engine fills strip: res->verdict_action is
+ * then accept or tag, res->headers has one X-Mailgate-Stripped field per
+ * replaced attachment, and res->forged_ar are offsets in strip->message.
+ * When the copy cannot be written from the message's structure the verdict
+ * stays (quarantine) and strip->nstripped is 0. */
 
 /* The engine's side (engine.c): with the configuration's notice template,
  * turns v into the stripped verdict and fills strip when stripping saves

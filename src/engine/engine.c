@@ -310,13 +310,14 @@ int
 mg_scan(struct mg_engine *e, const struct mg_envelope *env, const uint8_t *msg,
     size_t len, struct mg_result *res)
 {
-	return mg_scan_strip(e, env, msg, len, res, NULL);
+	return mg_scan_ex(e, env, msg, len, res, NULL);
 }
 
 int
-mg_scan_strip(struct mg_engine *e, const struct mg_envelope *env, const uint8_t *msg,
-    size_t len, struct mg_result *res, struct mg_strip *strip)
+mg_scan_ex(struct mg_engine *e, const struct mg_envelope *env, const uint8_t *msg,
+    size_t len, struct mg_result *res, const struct mg_scan_opts *opts)
 {
+	struct mg_strip *strip = opts != NULL ? opts->strip : NULL;
 	struct mg_task t;
 	struct verdict v;
 	int rc;
@@ -338,6 +339,8 @@ mg_scan_strip(struct mg_engine *e, const struct mg_envelope *env, const uint8_t 
 		rc = engine_result(&t, &v, res);
 	if (rc == 0 && t.msg != NULL)
 		engine_tell_verdict(e, &t, res);
+	if (rc == 0 && opts != NULL && opts->inspect != NULL)
+		rc = opts->inspect(t.msg, res, opts->arg);
 	task_clear(&t);
 	if (rc < 0) {
 		mg_result_clear(res);

@@ -70,6 +70,23 @@ struct mg_engine *mg_engine_open(const struct mg_conf *, struct mg_error *);
  * (-MG_ENOMEM only: content never makes a scan fail). */
 int	mg_scan(struct mg_engine *, const struct mg_envelope *, const uint8_t *msg,
 	    size_t len, struct mg_result *res);
+struct mime_msg;
+struct mg_strip;
+
+/* Sees the parsed message (NULL when it could not be parsed) and the
+ * finished result while the scan still holds the message; a negative
+ * return fails the scan with it. */
+typedef int (*mg_inspect_fn)(const struct mime_msg *, const struct mg_result *, void *arg);
+
+struct mg_scan_opts {
+	struct mg_strip	*strip;		/* engine/dangerous.h; NULL: never strip */
+	mg_inspect_fn	 inspect;	/* NULL: none */
+	void		*arg;
+};
+
+/* mg_scan with options (opts may be NULL). */
+int	mg_scan_ex(struct mg_engine *, const struct mg_envelope *, const uint8_t *msg,
+	    size_t len, struct mg_result *res, const struct mg_scan_opts *opts);
 void	mg_result_clear(struct mg_result *);
 void	mg_engine_close(struct mg_engine *);
 

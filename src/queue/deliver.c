@@ -387,30 +387,81 @@ deliver_load(struct qmsg *m)
 	return false;
 }
 
-/* A message to quarantine never leaves: once held it is removed from the
- * queue; if holding fails it waits retry_min and is tried again, never
- * delivered. True when m was such a message (m is released). */
+/* A message spooled before recipients had policy actions (none has one)
+ * keeps its whole-message "quarantine". 0 or -MG_ENOMEM. */
+static int
+deliver_legacy_acts(struct envelope *e)
+{
+	if (e->action == NULL || strcmp(e->action, "quarantine") != 0)
+		return 0;
+	for (size_t i = 0; i < e->nrcpts; i++)
+		if (e->rcpts[i].act != NULL || e->rcpts[i].act_filter != NULL)
+			return 0;
+	for (size_t i = 0; i < e->nrcpts; i++)
+		if (e->rcpts[i].status == ENV_RCPT_PENDING &&
+		    (e->rcpts[i].act = strdup("quarantine")) == NULL)
+			return -MG_ENOMEM;
+	return 0;
+}
+
+/* Whether a pending recipient has a policy action left to apply. */
 static bool
-deliver_held(struct qmsg *m)
+deliver_has_acts(const struct envelope *e)
+{
+	for (size_t i = 0; i < e->nrcpts; i++)
+		if (e->rcpts[i].status == ENV_RCPT_PENDING && e->rcpts[i].act != NULL)
+			return true;
+	return false;
+}
+
+/* The policy's reject for some recipients (all of them were refused at
+ * DATA): each fails with the filter's reply and is bounced. */
+static void
+deliver_policy_reject(struct qmsg *m)
+{
+	for (size_t i = 0; i < m->env.nrcpts; i++) {
+		struct env_rcpt *r = &m->env.rcpts[i];
+		if (r->status != ENV_RCPT_PENDING || r->act == NULL ||
+		    strcmp(r->act, "reject") != 0)
+			continue;
+		free(r->reply);
+		r->reply = strdup(r->act_args != NULL ? r->act_args :
+		    "550 5.7.1 Message rejected by policy");
+		r->status = ENV_RCPT_FAILED;
+		r->done_at = time(NULL);
+		m->mark[i] = BOUNCE_MARK_FAILED;
+		deliver_log(m, i, "bounced", "rejected", "none", "none");
+		free(r->act);
+		r->act = NULL;
+	}
+}
+
+/* Applies the policy actions (queue_ctx.dispatch) once; when that fails
+ * the message waits retry_min and nothing is delivered. False when m was
+ * released. */
+static bool
+deliver_dispatch(struct qmsg *m)
 {
 	struct queue_ctx *ctx = m->ctx;
-	uint64_t id = m->env.id;
-	int rc;
+	uint8_t *mark = NULL;
+	int rc = deliver_legacy_acts(&m->env);
 
-	if (m->env.action == NULL || strcmp(m->env.action, "quarantine") != 0)
-		return false;
-	rc = ctx->quarantine != NULL ? ctx->quarantine(ctx, &m->env) : -MG_EINVAL;
+	if (rc == 0 && !deliver_has_acts(&m->env))
+		return true;
+	if (rc == 0)
+		rc = ctx->dispatch != NULL ? ctx->dispatch(ctx, &m->env) : -MG_EINVAL;
+	if (rc == 0 && (mark = realloc(m->mark, m->env.nrcpts ? m->env.nrcpts : 1)) == NULL)
+		rc = -MG_ENOMEM;
 	if (rc < 0) {
-		log_err("%016" PRIx64 " queue quarantine failed error=\"%s\" retry=+%us", id,
+		log_err("%016" PRIx64 " queue policy failed error=\"%s\" retry=+%us", m->env.id,
 		    mg_strerror(rc), ctx->conf->queue.retry_min);
 		sched_set_due(ctx->sched, m->sm, time(NULL) + ctx->conf->queue.retry_min);
-	} else {
-		if ((rc = spool_remove(ctx->spool, id)) < 0 && rc != -MG_ENOENT)
-			log_err("%016" PRIx64 " queue remove failed", id);
-		log_info("%016" PRIx64 " queue done status=quarantined", id);
-		sched_remove(ctx->sched, m->sm);
+		deliver_release(m);
+		return false;
 	}
-	deliver_release(m);
+	m->mark = mark;
+	memset(m->mark, BOUNCE_MARK_NONE, m->env.nrcpts);
+	deliver_policy_reject(m);
 	return true;
 }
 
@@ -432,7 +483,7 @@ deliver_start(struct queue_ctx *ctx, struct sched_msg *sm)
 		return;
 	if (m->env.attempts == 0 && ctx->store != NULL)
 		deliver_log_message(ctx, &m->env);
-	if (deliver_held(m))
+	if (!deliver_dispatch(m))
 		return;
 	if (time(NULL) >= m->env.created + (time_t)ctx->conf->queue.lifetime)
 		goto done;	/* deliver_finish expires it */

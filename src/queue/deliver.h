@@ -39,9 +39,12 @@ struct queue_ctx {
 	unsigned	 active;	/* messages being delivered */
 	bool		 stopping;	/* SIGTERM: start nothing new */
 	void		(*kick)(struct queue_ctx *);	/* schedule changed: look again */
-	/* Holds e (action "quarantine") instead of delivering it; 0 once it
-	 * is durably held, when its queue files may go. */
-	int		(*quarantine)(struct queue_ctx *, const struct envelope *e);
+	/* Applies the recipients' policy actions other than reject before
+	 * the first attempt (docs/policy.md): each recipient quarantined,
+	 * held, discarded or handed to a rewritten copy becomes DISPOSED,
+	 * redirects and BCC copies change the recipients, every such act is
+	 * cleared. 0, or -MG_E* (nothing delivered; tried again later). */
+	int		(*dispatch)(struct queue_ctx *, struct envelope *e);
 };
 
 /* The recipients of one message that share a next hop: one transaction. */

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/clock.h"
 #include "core/err.h"
 #include "queue/dsn.h"
 #include "smtp/smtp_parse.h"
@@ -42,20 +43,6 @@ dsn_put_clean(struct mg_buf *b, const char *s, size_t max)
 		b->data[b->len++] = c < 0x20 || c == 0x7f ? ' ' : c;
 	}
 	return 0;
-}
-
-void
-dsn_date(time_t t, char out[40])
-{
-	static const char days[7][4] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
-	static const char months[12][4] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
-	    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	snprintf(out, 40, "%s, %02d %s %04d %02d:%02d:%02d +0000", days[tm.tm_wday],
-	    tm.tm_mday, months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
-	    tm.tm_sec);
 }
 
 /* 1 to 3 digits at p; returns how many, or 0. */
@@ -163,7 +150,7 @@ dsn_rcpt_fields(struct mg_buf *b, const struct dsn_rcpt *r, const char *addrtype
 		rc = rc ? rc : mg_buf_appendf(b, "\r\n");
 	}
 	if (rc == 0 && r->last_attempt != 0) {
-		dsn_date(r->last_attempt, date);
+		mg_date_rfc5322(r->last_attempt, date);
 		rc = mg_buf_appendf(b, "Last-Attempt-Date: %s\r\n", date);
 	}
 	return rc;
@@ -172,10 +159,10 @@ dsn_rcpt_fields(struct mg_buf *b, const struct dsn_rcpt *r, const char *addrtype
 static int
 dsn_status_part(struct mg_buf *b, const struct dsn_input *in, bool utf8)
 {
-	char date[40];
+	char date[MG_DATE_LEN];
 	int rc;
 
-	dsn_date(in->arrival, date);
+	mg_date_rfc5322(in->arrival, date);
 	rc = mg_buf_appendf(b, "Content-Type: message/%sdelivery-status\r\n"
 	    "Content-Description: Delivery report\r\n\r\n"
 	    "Reporting-MTA: dns; %s\r\n", utf8 ? "global-" : "", in->hostname);
@@ -248,14 +235,14 @@ dsn_returns_full(const struct dsn_input *in)
 int
 dsn_build(const struct dsn_input *in, struct mg_buf *b, bool *eightbit, bool *utf8)
 {
-	char date[40], boundary[64];
+	char date[MG_DATE_LEN], boundary[64];
 	bool full = dsn_returns_full(in), orig8 = false;
 	int rc;
 
 	*utf8 = dsn_str_8bit(in->sender);
 	for (size_t i = 0; i < in->nrcpts; i++)
 		*utf8 |= dsn_str_8bit(in->rcpts[i].addr) || dsn_str_8bit(in->rcpts[i].orcpt);
-	dsn_date(in->now, date);
+	mg_date_rfc5322(in->now, date);
 	snprintf(boundary, sizeof(boundary), "=_mailgate_%016" PRIx64 "_%016" PRIx64,
 	    in->qid, in->unique);
 	rc = mg_buf_appendf(b, "From: Mail Delivery System <MAILER-DAEMON@%s>\r\nTo: <",

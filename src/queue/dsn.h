@@ -57,7 +57,4 @@ void	dsn_status(const char *reply, bool expired, char out[16]);
  * null sender or a DSN, and only as NOTIFY allows (default: failures). */
 bool	dsn_wanted(const struct envelope *, const struct env_rcpt *);
 
-/* RFC 5322 date-time in UTC ("Tue, 24 Nov 2026 15:30:04 +0000"). */
-void	dsn_date(time_t, char out[40]);
-
 #endif

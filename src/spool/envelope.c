@@ -44,7 +44,7 @@ struct env_field {
 };
 
 static const char *const ret_names[] = { "unset", "full", "hdrs" };
-static const char *const status_names[] = { "pending", "delivered", "failed" };
+static const char *const status_names[] = { "pending", "delivered", "failed", "disposed" };
 
 _Static_assert(sizeof(enum env_ret) == sizeof(unsigned), "enum size");
 _Static_assert(sizeof(enum env_rcpt_status) == sizeof(unsigned), "enum size");
@@ -81,10 +81,13 @@ static const struct env_field rcpt_fields[] = {
 	RF("addr", F_ADDR, addr, F_REQUIRED | F_NONNULL),
 	RF("orcpt", F_ADDR, orcpt, 0),
 	{ "notify", F_UINT, offsetof(struct env_rcpt, notify), 0, ENV_NOTIFY_MAX, NULL },
-	{ "status", F_ENUM, offsetof(struct env_rcpt, status), F_REQUIRED, 3, status_names },
+	{ "status", F_ENUM, offsetof(struct env_rcpt, status), F_REQUIRED, 4, status_names },
 	RF("remote", F_TEXT, remote, 0),
 	RF("reply", F_TEXT, reply, 0),
 	RF("done_at", F_TIME, done_at, 0),
+	RF("act", F_TEXT, act, 0),
+	RF("act_args", F_TEXT, act_args, 0),
+	RF("act_filter", F_TEXT, act_filter, 0),
 };
 #undef RF
 

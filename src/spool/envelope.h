@@ -15,6 +15,8 @@ enum env_rcpt_status {
 	ENV_RCPT_PENDING,	/* not yet delivered; retried */
 	ENV_RCPT_DELIVERED,	/* accepted by the next hop */
 	ENV_RCPT_FAILED,	/* permanently refused or expired; DSN due/sent */
+	ENV_RCPT_DISPOSED,	/* handled without delivery: quarantined, held,
+				 * discarded, or handed to a rewritten copy */
 };
 
 struct env_rcpt {
@@ -25,6 +27,12 @@ struct env_rcpt {
 	char		*remote;	/* last next hop tried, or NULL */
 	char		*reply;		/* last reply or error text, or NULL */
 	time_t		 done_at;	/* when delivered or failed */
+	/* What the policy decided for this recipient (policy/policy.h action
+	 * names; docs/policy.md), applied by queued before the first attempt.
+	 * NULL or "accept": deliver as it is. */
+	char		*act;
+	char		*act_args;	/* the action's arguments, or NULL */
+	char		*act_filter;	/* the deciding filter's name, or NULL: the verdict */
 };
 
 enum env_ret { ENV_RET_UNSET, ENV_RET_FULL, ENV_RET_HDRS };

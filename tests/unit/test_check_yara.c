@@ -240,7 +240,7 @@ test_yara_refused(void **state)
 		  "condition: true }\n", ":2: rule bad_score: meta score must be a number in "
 		  "[-1000, 1000]" },
 		{ "rule bad_act { meta: force = 3 condition: true }\n",
-		  ":1: rule bad_act: meta force must be one of accept, tag, quarantine, reject" },
+		  ":1: rule bad_act: meta force must be one of accept, tag, quarantine, hold, reject" },
 		{ "rule bad_desc { meta: description = true condition: true }\n",
 		  ":1: rule bad_desc: meta description must be a string" },
 	};

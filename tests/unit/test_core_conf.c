@@ -254,7 +254,7 @@ test_engine_errors(void **state)
 		{ MINIMAL "engine = { scores = { GTUBE = { category = \"ham\"; }; }; };\n",
 		  ":5: 'category' must be one of: clean, spam, bulk, phishing, malware, bec, policy" },
 		{ MINIMAL "engine = { scores = { GTUBE = { force = \"drop\"; }; }; };\n",
-		  ":5: 'force' must be one of: accept, tag, quarantine, reject" },
+		  ":5: 'force' must be one of: accept, tag, quarantine, hold, reject" },
 		{ MINIMAL "engine = { scores = { GTUBE = { weight = 1; }; }; };\n",
 		  ":5: unknown setting 'weight'" },
 		{ MINIMAL "engine = { scores = { GTUBE = 1.0; GTUBE = 2.0; }; };\n",

@@ -1,6 +1,6 @@
 /* Stripping dangerous files, the engine's side: the verdict rule
  * (verdict_strip), the notice template, engine.dangerous's settings and
- * errors. (mg_scan_strip end to end: tests/e2e/test_strip.py.) */
+ * errors. (mg_scan_ex with a strip end to end: tests/e2e/test_strip.py.) */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
