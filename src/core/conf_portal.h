@@ -1,5 +1,5 @@
 /* portal: the user self-service portal, the quarantine digests and the
- * signed links between them (docs/portal-digest.md). Loaded by conf.c
+ * signed links between them (docs/portal.md). Loaded by conf.c
  * into struct mg_conf from the top-level `portal` group:
  *   portal = { enabled = true; listen = "127.0.0.1:8025";
  *              url = "https://mail.example.com"; link_days = 7;

@@ -1,4 +1,4 @@
-/* queued's quarantine digests (docs/portal-digest.md): once an hour queued
+/* queued's quarantine digests (docs/portal.md): once an hour queued
  * looks for quarantined messages that each protected recipient has not
  * yet been told about and, when the recipient's last digest is at least
  * portal.digest.interval_hours old, queues one digest for them. */

@@ -4,6 +4,7 @@
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -191,6 +192,8 @@ decide_rcpt(struct scand_decision *d, const struct policy_msg *pm, const struct 
 		    pd.filter->args[0] ? " args=" : "", pd.filter->args);
 	} else if (!bulk_act(d, res, rcpt, a)) {
 		*a = (struct proto_rcpt_act){ (uint8_t)verdict_act(res->verdict_action), "", "" };
+		if (a->act == POLICY_ACT_REJECT)
+			a->args = d->verdict_reply;
 	}
 	if (a->act == POLICY_ACT_REJECT) {
 		d->nreject++;
@@ -209,6 +212,7 @@ scand_policy_inspect(const struct mime_msg *m, const struct mg_result *res, void
 	struct mg_arena *a = NULL;
 	int rc = 0;
 
+	snprintf(d->verdict_reply, sizeof(d->verdict_reply), "550 5.7.1 %s", res->reply);
 	if (d->set->n > 0) {
 		if ((a = mg_arena_new(64 * 1024, DECIDE_ARENA_MAX)) == NULL)
 			return -MG_ENOMEM;

@@ -42,6 +42,7 @@ struct scand_decision {
 	uint64_t	 size;
 	struct proto_rcpt_act *acts;	/* caller-allocated, req->nrcpts */
 	uint32_t	 nreject;	/* recipients whose action is reject */
+	char		 verdict_reply[320];	/* the verdict's reject reply, with its code */
 	const char	*reject_reply;	/* the first rejecting filter's "CODE text", or NULL */
 };
 

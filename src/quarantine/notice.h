@@ -1,4 +1,4 @@
-/* Mail the gateway writes itself (docs/portal-digest.md): the quarantine
+/* Mail the gateway writes itself (docs/portal.md): the quarantine
  * digest of one user with signed links, the notice of a policy "notify"
  * action, and the portal's one-time login code. Each is a complete RFC
  * 5322 message (CRLF, quoted-printable UTF-8, "Auto-Submitted:
