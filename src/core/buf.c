@@ -123,3 +123,14 @@ mg_buf_cstr(struct mg_buf *b)
 	b->data[b->len] = '\0';
 	return 0;
 }
+
+bool
+mg_has_8bit(const void *p, size_t n)
+{
+	const uint8_t *b = p;
+
+	for (size_t i = 0; i < n; i++)
+		if (b[i] & 0x80)
+			return true;
+	return false;
+}

@@ -28,6 +28,8 @@ mg_slice_make(const void *p, size_t len)
 
 bool	mg_slice_eq_nocase(struct mg_slice a, const char *lit);
 bool	mg_slice_prefix_nocase(struct mg_slice a, const char *lit);
+/* Whether any of the n bytes at p has the high bit set (8-bit, not ASCII). */
+bool	mg_has_8bit(const void *p, size_t n);
 
 void	mg_buf_init(struct mg_buf *, size_t max);
 int	mg_buf_reserve(struct mg_buf *, size_t extra);		/* 0, -MG_ELIMIT, -MG_ENOMEM */

@@ -453,15 +453,6 @@ probe_on_event(evutil_socket_t fd, short what, void *arg)
 	cb(r, detail, cbarg);		/* last: it may free co */
 }
 
-static bool
-has_8bit(const char *s)
-{
-	for (; *s; s++)
-		if ((unsigned char)*s >= 0x80)
-			return true;
-	return false;
-}
-
 static int
 probe_copy(struct probe *p, const struct conf_route *route, const char *addr)
 {
@@ -484,7 +475,7 @@ probe_copy(struct probe *p, const struct conf_route *route, const char *addr)
 	p->tx.probe = true;
 	p->tx.mail_from = sender;
 	p->tx.ret = ENV_RET_UNSET;
-	p->tx.smtputf8 = has_8bit(addr) || has_8bit(sender);
+	p->tx.smtputf8 = mg_has_8bit(addr, strlen(addr)) || mg_has_8bit(sender, strlen(sender));
 	p->tx.data_fd = -1;
 	p->tx.rcpts = &p->rcpt;
 	p->tx.nrcpts = 1;

@@ -157,24 +157,6 @@ ascii_compatible(const struct mime_part *p)
 	return true;
 }
 
-/* The part's empty line and body in the raw message, as mime_strip reads
- * them; false when the body does not follow an empty line. */
-static bool
-spot_locate(const struct mime_msg *m, struct spot *s)
-{
-	const uint8_t *b = m->raw.ptr;
-	const struct mime_part *p = s->part;
-	size_t body = (size_t)(p->raw_body.ptr - b);
-
-	s->body = body;
-	s->end = body + p->raw_body.len;
-	if (body == 0 || b[body - 1] != '\n')
-		return false;
-	s->ins = body >= 2 && b[body - 2] == '\r' ? body - 2 : body - 1;
-	s->eol = body - s->ins == 2 ? "\r\n" : "\n";
-	return s->ins == 0 || b[s->ins - 1] == '\n';
-}
-
 /* The line end of a text: as its first line, or dflt when it has none. */
 static const char *
 text_eol(const uint8_t *t, size_t n, const char *dflt)
@@ -277,9 +259,10 @@ spots_prepare(const struct mime_msg *m, const char *text, size_t max, struct spo
 		s->in_place = false;
 		mg_buf_init(&s->text, max);
 		if (identity_encoding(p) && ascii_compatible(p) && (html || ascii)) {
-			spot_locate(m, s);
+			(void)mime_body_span(m, s->part, &s->ins, &s->body, &s->end, &s->eol);
 			rc = spot_in_place(m, s, text);
-		} else if (!spot_locate(m, s) || (rc = spot_recode(s, text, max)) == 1) {
+		} else if (mime_body_span(m, s->part, &s->ins, &s->body, &s->end, &s->eol) < 0 ||
+		    (rc = spot_recode(s, text, max)) == 1) {
 			mg_buf_release(&s->text);
 			rc = 0;
 			continue;

@@ -71,22 +71,21 @@ mime_strip_target(const struct mime_msg *m, const struct mime_part *p)
 	return NULL;
 }
 
-/* Fills s from its part: the empty line before the body must be there. */
-static int
-spot_locate(const struct mime_msg *m, struct strip_spot *s)
+int
+mime_body_span(const struct mime_msg *m, const struct mime_part *p, size_t *ins, size_t *body,
+    size_t *end, const char **eol)
 {
 	const uint8_t *b = m->raw.ptr;
-	size_t body = (size_t)(s->part->raw_body.ptr - b), ins;
+	size_t at = (size_t)(p->raw_body.ptr - b);
 
-	if (body == 0 || b[body - 1] != '\n')
+	*body = at;
+	*end = at + p->raw_body.len;
+	if (at == 0 || b[at - 1] != '\n')
 		return -MG_EINVAL;
-	ins = body >= 2 && b[body - 2] == '\r' ? body - 2 : body - 1;
-	if (ins > 0 && b[ins - 1] != '\n')
+	*ins = at >= 2 && b[at - 2] == '\r' ? at - 2 : at - 1;
+	if (*ins > 0 && b[*ins - 1] != '\n')
 		return -MG_EINVAL;	/* the body began at a line that is not a field */
-	s->ins = ins;
-	s->body = body;
-	s->end = body + s->part->raw_body.len;
-	s->eol = body - ins == 2 ? "\r\n" : "\n";
+	*eol = at - *ins == 2 ? "\r\n" : "\n";
 	return 0;
 }
 
@@ -234,7 +233,8 @@ strip_spots(const struct mime_msg *m, const struct mime_strip_item *items, size_
 		    (spots[k].part = mime_strip_target(m, items[i].part)) == NULL)
 			return -MG_EINVAL;
 		spots[k].notice = items[i].notice;
-		if ((rc = spot_locate(m, &spots[k])) < 0)
+		if ((rc = mime_body_span(m, spots[k].part, &spots[k].ins, &spots[k].body,
+		    &spots[k].end, &spots[k].eol)) < 0)
 			return rc;
 		k++;
 	}

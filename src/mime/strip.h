@@ -26,6 +26,13 @@ struct mime_strip_item {
  * section was cut. NULL when no part can be replaced. */
 const struct mime_part *mime_strip_target(const struct mime_msg *, const struct mime_part *p);
 
+/* Where p's body lies in msg->raw: *body its first byte and *end the
+ * byte after it (always set), *ins the empty line ending p's header
+ * section (where new fields go) and *eol that line's end ("\r\n" or
+ * "\n"). -MG_EINVAL when that empty line is not there whole. */
+int	mime_body_span(const struct mime_msg *, const struct mime_part *p, size_t *ins,
+	    size_t *body, size_t *end, const char **eol);
+
 /* Appends to out msg->raw with each item's target part replaced: its
  * Content-* fields give way to Content-Type text/plain; charset=utf-8,
  * Content-Transfer-Encoding (7bit, or base64 when the notice needs it)

@@ -439,15 +439,6 @@ notice_code(const struct notice_ctx *ctx, const char *user, const char *code,
 	return rc;
 }
 
-static bool
-has_8bit(const uint8_t *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (p[i] & 0x80)
-			return true;
-	return false;
-}
-
 int
 notice_submit(struct spool *sp, const char *rcpt, const struct mg_buf *msg, time_t now,
     uint64_t *id)
@@ -457,8 +448,8 @@ notice_submit(struct spool *sp, const char *rcpt, const struct mg_buf *msg, time
 
 	if (!addr_ok(rcpt))
 		return -MG_EINVAL;
-	env.smtputf8 = has_8bit((const uint8_t *)rcpt, strlen(rcpt));
-	env.eightbit = has_8bit(msg->data, msg->len);
+	env.smtputf8 = mg_has_8bit(rcpt, strlen(rcpt));
+	env.eightbit = mg_has_8bit(msg->data, msg->len);
 	if ((env.mail_from = strdup("")) != NULL && (env.verdict = strdup("clean")) != NULL &&
 	    (env.action = strdup("deliver")) != NULL)
 		rc = envelope_add_rcpt(&env, rcpt, NULL, 0);

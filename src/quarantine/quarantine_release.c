@@ -75,15 +75,6 @@ rcpt_valid(const char *addr)
 	return true;
 }
 
-static bool
-has_8bit(const uint8_t *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (p[i] & 0x80)
-			return true;
-	return false;
-}
-
 /* Adds the chosen recipients to env and joins them into to. */
 static int
 release_rcpts(struct envelope *env, const struct release_row *row, const char *const *rcpts,
@@ -131,9 +122,9 @@ release_envelope(struct envelope *env, const struct release_row *row, uint64_t i
 	env->verdict = strdup(row->category);
 	env->score = row->score;
 	env->action = strdup("deliver");
-	env->smtputf8 = has_8bit((const uint8_t *)row->mail_from, strlen(row->mail_from));
+	env->smtputf8 = mg_has_8bit(row->mail_from, strlen(row->mail_from));
 	for (size_t i = 0; i < env->nrcpts; i++)
-		env->smtputf8 = env->smtputf8 || has_8bit((const uint8_t *)env->rcpts[i].addr,
+		env->smtputf8 = env->smtputf8 || mg_has_8bit(env->rcpts[i].addr,
 		    strlen(env->rcpts[i].addr));
 	return env->mail_from && env->headers && env->verdict && env->action ? 0 : -MG_ENOMEM;
 }
@@ -154,7 +145,7 @@ quarantine_release(const struct quarantine *q, uint64_t id, const char *const *r
 	    (rc = release_envelope(&env, &row, id, by, now)) < 0 ||
 	    (rc = quarantine_get(q, id, &data)) < 0)
 		goto out;
-	env.eightbit = has_8bit(data.data, data.len);
+	env.eightbit = mg_has_8bit(data.data, data.len);
 	if ((rc = spool_inject(q->spool, &env, data.data, data.len)) < 0)
 		goto out;
 	*new_id = env.id;

@@ -6,6 +6,7 @@ POST, forged, expired and wrong-kind links are refused, HTML is never
 rendered, and the one-time code answers alike for any address."""
 import http.client
 import re
+import time
 import urllib.parse
 
 import mg
@@ -215,3 +216,47 @@ def test_portal_code_same_answer(sink, gateway_factory):
     assert s == 200 and "carol@example.test" in page
     s, _, _ = p.post("/portal/code/verify", {"address": "carol@example.test", "code": code})
     assert s == 403, "a code works once"
+
+
+def digest_of(sink, user):
+    import email
+    for m in sink.messages:
+        if m.mail_from == "" and m.rcpts == [user] and b"X-Mailgate-Notice: digest" in m.data:
+            msg = email.message_from_bytes(mg.strip_added_headers(m.data))
+            for part in msg.walk():
+                if part.get_content_type() == "text/plain":
+                    return part.get_payload(decode=True).decode()
+    return None
+
+
+def test_digest_arrives_with_working_links(sink, gateway_factory):
+    """`mailgate queue digest` sends the digests due now: alice's lists her
+    held message with a release link that works (by POST, once), and a login
+    link; with nothing new, a second run sends nothing."""
+    gw, port = start(sink, gateway_factory)
+    hold(gw, "alice@example.test", "weekly digest item")
+    wait_held(gw, 1)
+    time.sleep(1.1)     # a digest lists what was held before the current second
+    gw.cli("queue", "digest")
+    mg.wait_until(lambda: digest_of(sink, "alice@example.test"), 30, "alice's digest")
+    text = digest_of(sink, "alice@example.test")
+    assert "weekly digest item" in text and "alice@sender.test" in text, text
+    release = re.search(r"Release: (http\S+)", text).group(1)
+    login_url = re.search(r"(http\S+/portal/login\?t=\S+)", text).group(1)
+    u = urllib.parse.urlsplit(release)
+    assert u.port == port and u.path == "/portal/a", release
+    anon = Portal(port)
+    s, _, confirm = anon.get(u.path + "?" + u.query)
+    assert s == 200 and 'method="post"' in confirm, confirm
+    s, _, done = anon.post("/portal/a", {"t": urllib.parse.parse_qs(u.query)["t"][0]})
+    assert s == 200 and "on its way" in done, done
+    mg.wait_until(lambda: any(m.rcpts == ["alice@example.test"] and
+                              b"weekly digest item" in m.data and m.mail_from != ""
+                              for m in sink.messages), 30, "the released message")
+    lu = urllib.parse.urlsplit(login_url)
+    login(port, lu.path + "?" + lu.query)
+    n = len(sink.messages)
+    gw.cli("queue", "digest")
+    runs = gw.log().split("queued control op=3")
+    assert len(runs) == 3 and "digest queued" not in runs[1], runs[1][-2000:]
+    assert len(sink.messages) == n
