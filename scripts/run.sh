@@ -40,6 +40,7 @@ run: mailgate is up
   SMTP inbound   127.0.0.1:2525  (protects example.test; STARTTLS offered)
   SMTP outbound  127.0.0.1:2587  (relay for 127.0.0.0/8)
   sink mailbox   var/sink/new/   (the protected server, 127.0.0.1:2526)
+  user portal    http://127.0.0.1:8025/portal  (link: $build/src/cli/mailgate -c etc/mailgate.conf portal link user@example.test)
   queue          $build/src/cli/mailgate queue list
   message log    $build/src/cli/mailgate log search --since 1h
   try:  swaks --server 127.0.0.1:2525 --to user@example.test   (or any SMTP client)

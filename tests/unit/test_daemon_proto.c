@@ -10,7 +10,9 @@
 
 #include "core/err.h"
 #include "core/ipc.h"
+#include "core/conf.h"
 #include "daemon/proto.h"
+#include "policy/policy.h"
 
 static void
 test_scan_request_roundtrip(void **state)
@@ -73,6 +75,39 @@ test_scan_result_exact(void **state)
 	mg_buf_release(&b);
 }
 
+/* Each recipient's policy action travels with an accepted message only. */
+static void
+test_scan_result_rcpt_acts(void **state)
+{
+	struct proto_rcpt_act acts[] = { { POLICY_ACT_QUARANTINE, "", "hold invoices" },
+		{ POLICY_ACT_TAG, "subject [EXT]", "" } };
+	struct proto_scan_result in = { .qid = 10, .action = PROTO_SCAN_ACCEPT,
+		.verdict = "spam", .headers = "", .reply = "", .symbols = "",
+		.verdict_action = MG_VERDICT_HOLD, .nrcpts = 2, .rcpts = acts };
+	struct proto_scan_result out;
+	struct mg_buf b;
+
+	mg_buf_init(&b, 0);
+	assert_int_equal(proto_scan_result_encode(&b, &in), 0);
+	assert_int_equal(proto_scan_result_decode(b.data, b.len, &out), 0);
+	assert_int_equal(out.nrcpts, 2);
+	assert_int_equal(out.verdict_action, MG_VERDICT_HOLD);
+	assert_int_equal(out.rcpts[0].act, POLICY_ACT_QUARANTINE);
+	assert_string_equal(out.rcpts[0].filter, "hold invoices");
+	assert_string_equal(out.rcpts[1].args, "subject [EXT]");
+	proto_scan_result_clear(&out);
+	/* an action past the last one (the last recipient's: act, then its
+	 * args and filter as length-prefixed strings): refused */
+	b.data[b.len - 4 - 0 - 4 - strlen("subject [EXT]") - 1] = POLICY_ACT_COUNT;
+	assert_int_equal(proto_scan_result_decode(b.data, b.len, &out), -MG_EPROTO);
+	/* recipients' actions with a rejected message: refused */
+	mg_buf_reset(&b);
+	in.action = PROTO_SCAN_REJECT;
+	assert_int_equal(proto_scan_result_encode(&b, &in), 0);
+	assert_int_equal(proto_scan_result_decode(b.data, b.len, &out), -MG_EPROTO);
+	mg_buf_release(&b);
+}
+
 static void
 test_control(void **state)
 {
@@ -120,6 +155,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_scan_request_roundtrip),
 		cmocka_unit_test(test_scan_result_exact),
+		cmocka_unit_test(test_scan_result_rcpt_acts),
 		cmocka_unit_test(test_control),
 		cmocka_unit_test(test_oversized_header),
 	};
