@@ -89,6 +89,7 @@ proto_scan_result_encode(struct mg_buf *out, const struct proto_scan_result *r)
 		rc = ipc_put_u64(out, r->forged_ar[i]);
 	rc = rc ? rc : ipc_put_u32(out, r->nstripped);
 	rc = rc ? rc : ipc_put_u8(out, r->verdict_action);
+	rc = rc ? rc : ipc_put_cstr(out, r->reason);
 	rc = rc ? rc : ipc_put_u32(out, r->nrcpts);
 	for (uint32_t i = 0; rc == 0 && i < r->nrcpts; i++) {
 		rc = ipc_put_u8(out, r->rcpts[i].act);
@@ -142,6 +143,7 @@ proto_scan_result_decode(const uint8_t *frame, size_t len, struct proto_scan_res
 	r->verdict_action = ipc_get_u8(&rd);
 	if (!rd.bad && r->verdict_action > MG_VERDICT_REJECT)
 		rd.bad = true;
+	r->reason = ipc_get_strdup(&rd, PROTO_MAX_STR);
 	rcpt_acts_decode(&rd, r);
 	if (ipc_reader_end(&rd) < 0) {
 		proto_scan_result_clear(r);
@@ -157,6 +159,7 @@ proto_scan_result_clear(struct proto_scan_result *r)
 	free(r->headers);
 	free(r->reply);
 	free(r->symbols);
+	free(r->reason);
 	for (uint32_t i = 0; r->rcpts != NULL && i < r->nrcpts; i++) {
 		free(r->rcpts[i].args);
 		free(r->rcpts[i].filter);

@@ -68,6 +68,8 @@ struct proto_scan_result {
 	/* What the gateway does with an accepted message: enum
 	 * mg_verdict_action (core/conf.h). */
 	uint8_t		 verdict_action;
+	char		*reason;	/* why: the symbol that forced verdict_action,
+					 * "score" (a threshold), or "" (accept, tag) */
 	/* ACCEPT only: one per recipient of the request, in its order, or
 	 * none (every recipient gets the verdict's action). */
 	uint32_t	 nrcpts;

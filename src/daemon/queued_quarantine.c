@@ -12,7 +12,6 @@
 #include "core/err.h"
 #include "core/log.h"
 #include "daemon/queued_quarantine.h"
-#include "engine/symbol.h"
 #include "mime/mime_header.h"
 #include "quarantine/quarantine.h"
 #include "spool/spool.h"
@@ -40,42 +39,6 @@ queued_quarantine_subject(struct mg_arena *a, const uint8_t *msg, size_t len)
 			    NULL, &(uint64_t){ 0 });
 	}
 	return "";
-}
-
-/* The force of symbol name: engine.scores' override, else the built-in. */
-static int
-symbol_force(const struct mg_conf *conf, const char *name, size_t len)
-{
-	for (size_t i = 0; i < conf->engine.nsymbols; i++)
-		if (strlen(conf->engine.symbols[i].name) == len &&
-		    strncmp(conf->engine.symbols[i].name, name, len) == 0 &&
-		    conf->engine.symbols[i].force >= 0)
-			return conf->engine.symbols[i].force;
-	for (size_t i = 0; i < symbol_ndefaults; i++)
-		if (strlen(symbol_defaults[i].name) == len &&
-		    strncmp(symbol_defaults[i].name, name, len) == 0)
-			return (int)symbol_defaults[i].force;
-	return MG_VERDICT_ACCEPT;
-}
-
-/* Why the message is held: the first symbol (by score) forcing quarantine
- * or more, else "score" when it reached the threshold, else "forced". */
-static void
-quarantine_reason(const struct mg_conf *conf, const struct envelope *e, char *out,
-    size_t outlen)
-{
-	for (const char *p = e->symbols; p != NULL && *p != '\0';) {
-		const char *paren = strchr(p, '('), *comma;
-		if (paren == NULL)
-			break;
-		if (symbol_force(conf, p, (size_t)(paren - p)) >= MG_VERDICT_QUARANTINE) {
-			snprintf(out, outlen, "%.*s", (int)(paren - p), p);
-			return;
-		}
-		comma = strchr(paren, ',');
-		p = comma ? comma + 1 : paren + strlen(paren);
-	}
-	snprintf(out, outlen, "%s", e->score >= conf->engine.quarantine ? "score" : "forced");
 }
 
 /* The message-log rows of the recipients held. */
@@ -147,10 +110,9 @@ queued_quarantine(struct queue_ctx *ctx, const struct envelope *e, const size_t 
 		return -MG_ELIMIT;
 	if ((rc = spool_data_open(ctx->spool, e->id, &fd, &size)) < 0)
 		return rc;
-	if (reason == NULL)
-		quarantine_reason(ctx->conf, e, why, sizeof(why));
-	else
-		snprintf(why, sizeof(why), "%s", reason);
+	/* an envelope spooled before verdicts carried their reason: "forced" */
+	snprintf(why, sizeof(why), "%s", reason != NULL ? reason :
+	    e->reason != NULL ? e->reason : "forced");
 	mg_buf_init(&rcpts, 0);
 	for (size_t k = 0; rc == 0 && k < n; k++)
 		rc = mg_buf_appendf(&rcpts, "%s%s", k ? ", " : "", e->rcpts[idx[k]].addr);

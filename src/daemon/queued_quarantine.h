@@ -17,7 +17,8 @@
 /* Holds the recipients idx[0..n) of e under the quarantine id (their
  * administrator's review when hold): file and row, a log line and a
  * message-log row "quarantined" or "held" per recipient. reason NULL:
- * the symbol that forced it, or "score". 0, or -MG_E* (nothing held). */
+ * the verdict's (the symbol that forced it, or "score"). 0, or -MG_E*
+ * (nothing held). */
 int	queued_quarantine(struct queue_ctx *, const struct envelope *e, const size_t *idx,
 	    size_t n, bool hold, uint64_t id, const char *reason);
 /* Deletes the expired quarantined messages now. */

@@ -229,6 +229,8 @@ job_result(struct scan_job *job, struct mg_result *r, const struct mg_strip *str
 	out.nforged_ar = (uint32_t)r->nforged_ar;
 	memcpy(out.forged_ar, r->forged_ar, sizeof(out.forged_ar));
 	out.verdict_action = (uint8_t)r->verdict_action;
+	out.reason = r->forced_by != NULL ? (char *)r->forced_by :
+	    r->verdict_action >= MG_VERDICT_QUARANTINE ? "score" : "";
 	*res = out;
 	return 0;
 }

@@ -406,7 +406,7 @@ tx_envelope(struct smtpd_sess *ss, const struct proto_scan_result *res)
 	if (res->symbols != NULL && res->symbols[0] != '\0' &&
 	    (env->symbols = strdup(res->symbols)) == NULL)
 		return -MG_ENOMEM;
-	if (tx_rcpt_acts(env, res) < 0)
+	if (tx_rcpt_acts(env, res) < 0 || dup_nonempty(res->reason, &env->reason) < 0)
 		return -MG_ENOMEM;
 	if (env->client_ip == NULL || env->client_helo == NULL || env->verdict == NULL ||
 	    env->action == NULL || (info->tls != NULL && env->tls == NULL))

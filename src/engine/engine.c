@@ -270,6 +270,7 @@ engine_result(struct mg_task *t, const struct verdict *v, struct mg_result *res)
 	res->category = v->category;
 	res->verdict = mg_category_name(v->category);
 	res->verdict_action = v->action;
+	res->forced_by = v->forced_by;
 	res->action = v->action == MG_VERDICT_REJECT ? MG_ACTION_REJECT : MG_ACTION_ACCEPT;
 	if (res->action == MG_ACTION_REJECT)
 		snprintf(res->reply, sizeof(res->reply), "Message rejected as %s", res->verdict);

@@ -44,7 +44,8 @@ struct mg_result {
 	enum mg_action	 action;	/* REJECT when verdict_action is, else ACCEPT */
 	const char	*verdict;	/* category name, static: "clean", "spam", ... */
 	enum mg_category category;
-	enum mg_verdict_action verdict_action;	/* accept, tag, quarantine, reject */
+	enum mg_verdict_action verdict_action;	/* accept, tag, quarantine, hold, reject */
+	const char	*forced_by;	/* the symbol that forced verdict_action, or NULL */
 	double		 score;		/* sum of the symbols' scores */
 	struct mg_symbol *symbols;	/* by descending score, then name */
 	size_t		 nsymbols;

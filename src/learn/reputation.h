@@ -43,10 +43,11 @@ int	rep_read(struct kv *, const struct rep_params *, enum rep_kind, const char *
  * 0 below min_messages: (spam - clean) / (n + 2) * n / (n + min_messages). */
 double	rep_evidence(const struct rep_params *, const struct rep_counts *);
 
-/* reputation_state.c: opens the learned-reputation kv of conf
- * (engine.reputation.history: the state file, else reputation.kv beside
- * the store; memory only when not persisted or when the file cannot be
- * used, logged under who). NULL with the reason in err. */
+/* reputation_state.c: opens the learned state of the check who
+ * ("reputation": engine.reputation.history.state, else reputation.kv
+ * beside the store; any other: WHO.kv in that directory; memory only when
+ * not persisted or when the file cannot be used, logged under who). NULL
+ * with the reason in err. */
 struct kv *rep_state_open(const struct mg_conf *conf, const char *who, char *err,
 	    size_t errlen);
 

@@ -1,6 +1,7 @@
-/* The learned-reputation state file (reputation.h): history.state, else
- * reputation.kv beside the store; the checks that keep per-sender history
- * (reputation, bec) open it here and share it. */
+/* The learned state files (reputation.h): the reputation check's is
+ * history.state, else reputation.kv beside the store; every other check
+ * that learns (bec, account, first_seen) has its own WHO.kv in the same
+ * directory, so that no two key-value stores save over one file. */
 #include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
@@ -10,23 +11,20 @@
 #include "core/log.h"
 #include "learn/reputation.h"
 
-#define REP_STATE_FILE	"reputation.kv"
-
 /* NULL (memory only) when not persisted or there is no store. */
 static char *
-rep_state_path(const struct mg_conf *conf)
+rep_state_path(const struct mg_conf *conf, const char *who)
 {
 	const struct conf_history *h = &conf->engine.reputation.history;
+	const char *base = h->state != NULL ? h->state : conf->store_path;
 	char dir[PATH_MAX], *path;
 
-	if (!h->persist)
+	if (!h->persist || base == NULL || strlen(base) >= sizeof(dir))
 		return NULL;
-	if (h->state != NULL)
+	if (h->state != NULL && strcmp(who, "reputation") == 0)
 		return strdup(h->state);
-	if (conf->store_path == NULL || strlen(conf->store_path) >= sizeof(dir))
-		return NULL;
-	snprintf(dir, sizeof(dir), "%s", conf->store_path);
-	if (asprintf(&path, "%s/%s", dirname(dir), REP_STATE_FILE) < 0)
+	snprintf(dir, sizeof(dir), "%s", base);
+	if (asprintf(&path, "%s/%s.kv", dirname(dir), who) < 0)
 		return NULL;
 	return path;
 }
@@ -35,7 +33,7 @@ struct kv *
 rep_state_open(const struct mg_conf *conf, const char *who, char *err, size_t errlen)
 {
 	const struct conf_reputation *c = &conf->engine.reputation;
-	char *path = rep_state_path(conf);
+	char *path = rep_state_path(conf, who);
 	struct kv_local_opts o = { .path = path, .writable = c->writer,
 		.save_interval = c->history.save_interval,
 		.max_bytes = (size_t)c->history.max_memory << 20 };

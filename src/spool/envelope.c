@@ -68,6 +68,7 @@ static const struct env_field env_fields[] = {
 	EF("verdict", F_TEXT, verdict, 0),
 	EF("score", F_REAL, score, 0),
 	EF("action", F_TEXT, action, 0),
+	EF("reason", F_TEXT, reason, 0),
 	EF("symbols", F_TEXT, symbols, 0),
 	EF("is_dsn", F_BOOL, is_dsn, 0),
 	{ "attempts", F_UINT, offsetof(struct envelope, attempts), 0, UINT32_MAX, NULL },

@@ -53,7 +53,8 @@ struct envelope {
 	char		*headers;	/* CRLF-terminated fields sent before the data */
 	char		*verdict;	/* "clean", ... */
 	double		 score;
-	char		*action;	/* "deliver", ... */
+	char		*action;	/* the verdict's: "accept", "quarantine", ... */
+	char		*reason;	/* why (proto_scan_result.reason), or NULL */
 	char		*symbols;	/* "NAME(score),..." from the scan, or NULL */
 	bool		 is_dsn;	/* a bounce we generated: never bounced itself */
 	unsigned	 attempts;
