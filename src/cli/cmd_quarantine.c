@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <jansson.h>
 
@@ -20,8 +19,7 @@
 #include "core/arena.h"
 #include "core/err.h"
 #include "core/id.h"
-#include "daemon/proto.h"
-#include "daemon/unix_socket.h"
+#include "daemon/queued_notify.h"
 #include "mime/mime.h"
 #include "learn/report.h"
 #include "quarantine/quarantine.h"
@@ -324,19 +322,9 @@ q_show(const struct mg_conf *conf, int argc, char **argv)
 static void
 notify_queued(const struct mg_conf *conf, uint64_t qid)
 {
-	char path[PATH_MAX];
-	struct mg_buf b;
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/%s", conf->spool_dir, PROTO_QUEUED_SOCK);
-	if ((fd = unix_connect(path)) < 0)
-		return;
-	mg_buf_init(&b, 0);
-	if (proto_queue_notify_encode(&b, qid) == 0 && write(fd, b.data, b.len) == -1)
+	if (queued_notify(conf->spool_dir, qid) < 0)
 		fprintf(stderr, "mailgate quarantine: queued not told; it finds the message "
 		    "within 30 s\n");
-	mg_buf_release(&b);
-	close(fd);
 }
 
 /* release --report-ham: the held copy learned as ham. */

@@ -6,33 +6,19 @@
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
-#include <unistd.h>
 
 #include "core/conf.h"
 #include "core/err.h"
 #include "core/log.h"
 #include "daemon/children.h"
-#include "daemon/proto.h"
-#include "daemon/unix_socket.h"
+#include "daemon/queued_notify.h"
 #include "httpd/portal.h"
 
 static void
 notify_queued(const struct mg_conf *conf, uint64_t qid)
 {
-	char path[PATH_MAX];
-	struct mg_buf b;
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/%s", conf->spool_dir, PROTO_QUEUED_SOCK);
-	if ((fd = unix_connect(path)) < 0) {
+	if (queued_notify(conf->spool_dir, qid) < 0)
 		log_info("%016" PRIx64 " httpd notify status=queued_unreachable", qid);
-		return;
-	}
-	mg_buf_init(&b, 0);
-	if (proto_queue_notify_encode(&b, qid) == 0 && write(fd, b.data, b.len) == -1)
-		log_info("%016" PRIx64 " httpd notify status=failed", qid);
-	mg_buf_release(&b);
-	close(fd);
 }
 
 static void
