@@ -76,6 +76,18 @@ model_symbol_name_ok(const char *name)
 	    strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") == n;
 }
 
+bool
+model_symbol_learnable(const char *name)
+{
+	static const char *const history[] = { "REP_", "BEC_FIRST_TIME_", "URL_FIRST_SEEN",
+		"FROM_FIRST_SEEN_", "ACCOUNT_" };
+
+	for (size_t i = 0; i < sizeof(history) / sizeof(history[0]); i++)
+		if (strncmp(name, history[i], strlen(history[i])) == 0)
+			return false;
+	return model_symbol_name_ok(name);
+}
+
 const struct model_symbol *
 model_symbol_find(const struct model *m, const char *name)
 {

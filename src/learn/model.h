@@ -53,6 +53,12 @@ double	model_text_logit(const struct model *, const struct feat_vec *);
 /* Whether a symbol's name can be stored in a model file: 1 to
  * MODEL_NAME_MAX - 1 bytes of A-Z, 0-9 and '_'. */
 bool	model_symbol_name_ok(const char *name);
+/* Whether training may learn the symbol's weight: not one whose meaning
+ * depends on what the installation has seen (learned reputation, first
+ * senders and domains, account baselines): on a corpus their frequency
+ * says how the corpus was collected, not what the mail is, so they keep
+ * their configured scores. */
+bool	model_symbol_learnable(const char *name);
 /* The learned symbol called name, or NULL. */
 const struct model_symbol *model_symbol_find(const struct model *, const char *name);
 

@@ -292,7 +292,7 @@ select_symbols(const struct model_train_params *p, const struct model_example *e
 		ss->coord[id] = -1;
 		if (ss->count[id] >= p->min_symbol_count && ss->count[id] > 0 &&
 		    (double)ss->count[id] <= CONSTANT_SHARE * (double)n &&
-		    model_symbol_name_ok(names[id].name))
+		    model_symbol_learnable(names[id].name))
 			ss->byrank[ss->nsel++] = (struct named){ names[id].name, (uint32_t)id,
 				(int8_t)(names[id].sign > 0 ? 1 : names[id].sign < 0 ? -1 : 0) };
 	}

@@ -229,6 +229,38 @@ test_symbol_names(void **state)
 	model_free(m);
 }
 
+/* Symbols that depend on the site's history keep their configured scores:
+ * REP_IP_BAD in place of the spammy rule is not learned. */
+static void
+test_history_symbols(void **state)
+{
+	static const struct { const char *name; bool ok; } cases[] = {
+		{ "REP_IP_BAD", false }, { "BEC_FIRST_TIME_SENDER", false },
+		{ "URL_FIRST_SEEN", false }, { "FROM_FIRST_SEEN_DOMAIN", false },
+		{ "ACCOUNT_BURST", false }, { "BEC_PAYMENT_REQUEST", true },
+		{ "URL_FEED_PHISHING", true }, { "rep_lower", false },
+	};
+	const struct model_symname hist[] = { { "REP_IP_BAD", 1 }, { "RULE_RARE", 1 },
+		{ "RULE_HAMMY", 1 } };
+	struct model_train_params p;
+	struct model_train_report rep;
+	struct model *m = NULL;
+	char err[256];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		if (model_symbol_learnable(cases[i].name) != cases[i].ok)
+			fail_msg("case %zu: \"%s\": got %d, want %d", i, cases[i].name,
+			    !cases[i].ok, cases[i].ok);
+	small_params(&p);
+	if (model_train(&p, ex, NEX, hist, 3, &m, &rep, err, sizeof(err)) != 0)
+		fail_msg("model_train: %s", err);
+	if (m->nsyms != 1 || strcmp(m->syms[0].name, "RULE_HAMMY") != 0)
+		fail_msg("got %zu symbols (first %s), want RULE_HAMMY only", m->nsyms,
+		    m->nsyms ? m->syms[0].name : "-");
+	model_free(m);
+}
+
 static void
 test_round_trip(void **state)
 {
@@ -589,6 +621,7 @@ main(void)
 		cmocka_unit_test(test_train_separable),
 		cmocka_unit_test(test_deterministic_file),
 		cmocka_unit_test(test_symbol_names),
+		cmocka_unit_test(test_history_symbols),
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_damaged),
 		cmocka_unit_test(test_online_update),
