@@ -3,7 +3,9 @@
  * loaded engine, maps each message read-only and scans it. scand never
  * changes a message file; when dangerous attachments are stripped it
  * writes the copy to deliver beside it (incoming/ID.new) for smtpd to
- * commit. It opens no network sockets of its own. */
+ * commit. It also decides each recipient's policy action (scand_policy.c).
+ * Its only network traffic is what checks are configured for: DNS, clamd,
+ * the cloud lookup; landing pages are fetched by a separate worker. */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
