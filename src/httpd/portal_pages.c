@@ -11,6 +11,7 @@
 #include "core/id.h"
 #include "core/log.h"
 #include "httpd/portal_int.h"
+#include "learn/report.h"
 #include "mime/html.h"
 #include "mime/mime.h"
 #include "store/store.h"
@@ -207,7 +208,9 @@ portal_preview(struct portal_req *r, uint64_t id)
 	if (rc == 0 && o.releasable)
 		rc = mg_buf_appendf(&b, "<form method=\"post\" action=\"/portal/m/%s/release\">"
 		    "<input type=\"hidden\" name=\"csrf\" value=\"%s\"><button type=\"submit\">"
-		    "Release to my mailbox</button></form>", hex, r->sess->csrf);
+		    "Release to my mailbox</button> <button type=\"submit\" name=\"report\" "
+		    "value=\"ham\">Release and report as not spam</button></form>", hex,
+		    r->sess->csrf);
 	rc = rc ? rc : mg_buf_appendf(&b, "<p><a href=\"/portal\">Back</a></p>");
 	mg_buf_release(&msg);
 	if (rc < 0)
@@ -263,10 +266,27 @@ portal_release_result(struct portal_req *r, int rc, const char *done)
 	return portal_message(r, MHD_HTTP_OK, "Released", done);
 }
 
+/* "Release and report as not spam": the held copy learned as ham by the
+ * Bayes store of the configuration (learn/report.h). */
+static void
+portal_report_ham(struct portal *p, uint64_t id, const char *user)
+{
+	struct mg_buf msg;
+	int rc;
+
+	mg_buf_init(&msg, QUARANTINE_MAX_MESSAGE);
+	if ((rc = quarantine_get(&p->q, id, &msg)) == 0)
+		rc = learn_report(p->conf, msg.data, msg.len, false);
+	log_info("portal report user=%s id=%016" PRIx64 " as=ham status=%s", user, id,
+	    rc == 0 || rc == -MG_EEXIST ? "learned" : rc == -MG_ENOENT ? "no_bayes" :
+	    "failed");
+	mg_buf_release(&msg);
+}
+
 enum MHD_Result
 portal_release(struct portal_req *r, uint64_t id)
 {
-	char csrf[PORTAL_ID_HEX + 1];
+	char csrf[PORTAL_ID_HEX + 1], report[8];
 	int rc;
 
 	if (r->sess == NULL)
@@ -279,6 +299,9 @@ portal_release(struct portal_req *r, uint64_t id)
 		    "This form has expired; open your quarantine again.");
 	}
 	rc = portal_release_to(r->p, id, r->sess->user, "session", r->now, NULL, 0);
+	if (rc == 0 && portal_field(r, false, "report", report, sizeof(report)) == 0 &&
+	    strcmp(report, "ham") == 0)
+		portal_report_ham(r->p, id, r->sess->user);
 	if (rc == -MG_ENOENT || rc == -MG_EINVAL)
 		log_info("portal refused what=release user=%s id=%016" PRIx64 " reason=%s ip=%s",
 		    r->sess->user, id, rc == -MG_ENOENT ? "not_found" : "needs_admin", r->ip);

@@ -5,7 +5,9 @@ one), releases reach the downstream, action links work once and only by
 POST, forged, expired and wrong-kind links are refused, HTML is never
 rendered, and the one-time code answers alike for any address."""
 import http.client
+import os
 import re
+import shutil
 import time
 import urllib.parse
 
@@ -260,3 +262,28 @@ def test_digest_arrives_with_working_links(sink, gateway_factory):
     runs = gw.log().split("queued control op=3")
     assert len(runs) == 3 and "digest queued" not in runs[1], runs[1][-2000:]
     assert len(sink.messages) == n
+
+
+def test_release_and_report_as_not_spam(sink, gateway_factory):
+    """The preview offers "Release and report as not spam": the message is
+    released and the held copy learned as ham by the Bayes store."""
+    port = mg.free_port()
+    conf = portal_conf(port).replace("engine = {", 'engine = { bayes = { path = "db/bayes.db"; };')
+    gw = gateway_factory(sink.port, extra=conf)
+    os.makedirs(os.path.join(gw.dir, "db"))     # the store's directory, the daemon's own
+    if os.geteuid() == 0:
+        shutil.chown(os.path.join(gw.dir, "db"), "mailgate", "mailgate")
+    gw.start()
+    mg.wait_until(lambda: mg.port_open(port), 30, "the portal to listen")
+    hold(gw, "alice@example.test", "wrongly held")
+    ids = wait_held(gw, 1)
+    alice = login(port, link(gw, "alice@example.test"))
+    s, _, prev = alice.get("/portal/m/" + ids["wrongly held"])
+    assert s == 200 and 'name="report" value="ham"' in prev, prev
+    csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', prev)[1]
+    s, _, done = alice.post(f"/portal/m/{ids['wrongly held']}/release",
+                            {"csrf": csrf, "report": "ham"})
+    assert s == 200 and "on its way" in done, done
+    sink.wait_count(1)
+    assert "as=ham status=learned" in gw.log(), gw.log()[-3000:]
+    assert os.path.getsize(os.path.join(gw.dir, "db", "bayes.db")) > 0
