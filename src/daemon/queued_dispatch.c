@@ -182,10 +182,13 @@ copy_envelope(const struct envelope *e, const size_t *idx, size_t n, const char 
 	    (e->envid && !(c->envid = strdup(e->envid))) ||
 	    (e->verdict && !(c->verdict = strdup(e->verdict))) ||
 	    (e->action && !(c->action = strdup(e->action))) ||
-	    (e->symbols && !(c->symbols = strdup(e->symbols))) ||
-	    asprintf(&c->headers, "%s%s%s", e->headers ? e->headers : "", hdr ? hdr : "",
-	    hdr ? "\r\n" : "") < 0)
+	    (e->symbols && !(c->symbols = strdup(e->symbols))))
 		rc = -MG_ENOMEM;
+	else if (asprintf(&c->headers, "%s%s%s", e->headers ? e->headers : "", hdr ? hdr : "",
+	    hdr ? "\r\n" : "") < 0) {
+		c->headers = NULL;	/* asprintf leaves it undefined */
+		rc = -MG_ENOMEM;
+	}
 	for (size_t k = 0; rc == 0 && k < n; k++)
 		rc = envelope_add_rcpt(c, e->rcpts[idx[k]].addr, e->rcpts[idx[k]].orcpt,
 		    e->rcpts[idx[k]].notify);
@@ -304,15 +307,25 @@ do_redirect(struct dispatch *d, size_t i)
 	return 0;
 }
 
-/* The action the verdict gives, for what follows notify and bcc. */
+/* The action the verdict gives, for what follows notify and bcc (a
+ * rejection bounces with the verdict's reply, as smtpd would have given). */
 static int
-verdict_act(struct env_rcpt *r, const char *action)
+verdict_act(struct env_rcpt *r, const struct envelope *e)
 {
+	const char *action = e->action;
+
 	act_clear(r);
 	if (action == NULL || (strcmp(action, "quarantine") != 0 &&
 	    strcmp(action, "hold") != 0 && strcmp(action, "reject") != 0))
 		return 0;
-	return (r->act = strdup(action)) ? 0 : -MG_ENOMEM;
+	if ((r->act = strdup(action)) == NULL)
+		return -MG_ENOMEM;
+	if (strcmp(action, "reject") == 0 && asprintf(&r->act_args,
+	    "550 5.7.1 Message rejected as %s", e->verdict ? e->verdict : "spam") < 0) {
+		r->act_args = NULL;	/* asprintf leaves it undefined */
+		return -MG_ENOMEM;
+	}
+	return 0;
 }
 
 /* The side effects that leave the recipient where it was. */
@@ -329,7 +342,7 @@ dispatch_first_pass(struct dispatch *d)
 		if (act_is(r, "notify") || act_is(r, "bcc")) {
 			rc = act_is(r, "notify") ? do_notify(d, i) : do_bcc(d, i, &nbcc);
 			r = &d->e->rcpts[i];	/* bcc may have moved the array */
-			rc = rc ? rc : verdict_act(r, d->e->action);
+			rc = rc ? rc : verdict_act(r, d->e);
 		} else if (act_is(r, "redirect")) {
 			rc = do_redirect(d, i);
 			act_clear(r);

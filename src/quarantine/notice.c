@@ -451,7 +451,7 @@ notice_submit(struct spool *sp, const char *rcpt, const struct mg_buf *msg, time
 	env.smtputf8 = mg_has_8bit(rcpt, strlen(rcpt));
 	env.eightbit = mg_has_8bit(msg->data, msg->len);
 	if ((env.mail_from = strdup("")) != NULL && (env.verdict = strdup("clean")) != NULL &&
-	    (env.action = strdup("deliver")) != NULL)
+	    (env.action = strdup("accept")) != NULL)
 		rc = envelope_add_rcpt(&env, rcpt, NULL, 0);
 	rc = rc ? rc : spool_inject(sp, &env, msg->data, msg->len);
 	if (rc == 0)

@@ -121,7 +121,7 @@ release_envelope(struct envelope *env, const struct release_row *row, uint64_t i
 	env->headers = strdup(hdr);
 	env->verdict = strdup(row->category);
 	env->score = row->score;
-	env->action = strdup("deliver");
+	env->action = strdup("accept");
 	env->smtputf8 = mg_has_8bit(row->mail_from, strlen(row->mail_from));
 	for (size_t i = 0; i < env->nrcpts; i++)
 		env->smtputf8 = env->smtputf8 || mg_has_8bit(env->rcpts[i].addr,

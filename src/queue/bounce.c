@@ -46,7 +46,7 @@ bounce_inject(struct queue_ctx *ctx, const struct envelope *orig, const struct m
 	int rc = -MG_ENOMEM;
 
 	if ((d.mail_from = strdup("")) != NULL && (d.verdict = strdup("clean")) != NULL &&
-	    (d.action = strdup("deliver")) != NULL)
+	    (d.action = strdup("accept")) != NULL)
 		rc = envelope_add_rcpt(&d, orig->mail_from, NULL, 0);
 	if (rc == 0)
 		rc = spool_inject(ctx->spool, &d, text->data, text->len);

@@ -19,7 +19,7 @@
 #include "engine/check.h"
 #include "engine/engine.h"
 
-static char dir[] = "/tmp/mg-account-XXXXXX";
+TEST_SCRATCH_DIR("account")
 static time_t fake_now;
 
 #define ACC_BASE \
@@ -217,18 +217,6 @@ test_cases(void **state)
 	check_failures();
 }
 
-static int
-setup(void **state)
-{
-	return mkdtemp(dir) == NULL ? -1 : 0;
-}
-
-static int
-teardown(void **state)
-{
-	return remove_tree(dir);
-}
-
 int
 main(void)
 {
@@ -238,5 +226,5 @@ main(void)
 		cmocka_unit_test(test_cases),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, scratch_setup, scratch_teardown);
 }

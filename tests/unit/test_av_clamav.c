@@ -21,7 +21,7 @@
 static const char eicar[] =
     "X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*";
 static const char marker[] = "mailgate-av-unit-test-marker-after-reload";
-static char dir[] = "/tmp/test_av_clamav.XXXXXX";
+TEST_SCRATCH_DIR("av-clamav")
 
 /* dir/NAME holding "SIGNAME:0:*:HEX(text)". */
 static void
@@ -164,18 +164,6 @@ test_clamav_reload_while_scanning(void **state)
 	check_failures();
 }
 
-static int
-setup(void **state)
-{
-	return mkdtemp(dir) == NULL ? -1 : 0;
-}
-
-static int
-teardown(void **state)
-{
-	return remove_tree(dir);
-}
-
 int
 main(void)
 {
@@ -185,5 +173,5 @@ main(void)
 		cmocka_unit_test(test_clamav_reload_while_scanning),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, scratch_setup, scratch_teardown);
 }

@@ -18,7 +18,7 @@
 #include "core/err.h"
 #include "test_util.h"
 
-static char dir[] = "/tmp/test_av_clamd.XXXXXX";
+TEST_SCRATCH_DIR("av-clamd")
 
 struct fake {
 	int		 lfd;
@@ -193,18 +193,6 @@ test_clamd_unreachable(void **state)
 	check_failures();
 }
 
-static int
-setup(void **state)
-{
-	return mkdtemp(dir) == NULL ? -1 : 0;
-}
-
-static int
-teardown(void **state)
-{
-	return remove_tree(dir);
-}
-
 int
 main(void)
 {
@@ -213,5 +201,5 @@ main(void)
 		cmocka_unit_test(test_clamd_unreachable),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, scratch_setup, scratch_teardown);
 }

@@ -19,7 +19,7 @@
 #include "engine/check.h"
 #include "engine/engine.h"
 
-static char dir[] = "/tmp/mg-bulk-XXXXXX";
+TEST_SCRATCH_DIR("bulk")
 
 #define BULK_BASE \
 	"spool = \"s\";\nstore = \"d/x.db\";\n" \
@@ -207,18 +207,6 @@ test_scan(void **state)
 	check_failures();
 }
 
-static int
-setup(void **state)
-{
-	return mkdtemp(dir) == NULL ? -1 : 0;
-}
-
-static int
-teardown(void **state)
-{
-	return remove_tree(dir);
-}
-
 int
 main(void)
 {
@@ -228,5 +216,5 @@ main(void)
 		cmocka_unit_test(test_scan),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, scratch_setup, scratch_teardown);
 }

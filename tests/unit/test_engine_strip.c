@@ -25,7 +25,7 @@
 #define MAL	MG_CAT_MALWARE
 #define SPM	MG_CAT_SPAM
 
-static char dir[] = "/tmp/test_engine_strip.XXXXXX";
+TEST_SCRATCH_DIR("engine-strip")
 
 /* Two attachment parts and "the message" (part index -1). */
 static struct mime_part parts[2];
@@ -209,20 +209,6 @@ test_conf(void **state)
 	conf_free(c);
 }
 
-static int
-setup(void **state)
-{
-	(void)state;
-	return mkdtemp(dir) == NULL ? -1 : 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	return remove_tree(dir);
-}
-
 int
 main(void)
 {
@@ -233,5 +219,5 @@ main(void)
 		cmocka_unit_test(test_conf),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, scratch_setup, scratch_teardown);
 }

@@ -18,7 +18,7 @@
 #include "engine/check.h"
 #include "engine/engine.h"
 
-static char dir[] = "/tmp/mg-first-seen-XXXXXX";
+TEST_SCRATCH_DIR("first-seen")
 
 static const char fs_conf[] = CONF_BASE
 	"engine = { reputation = { history = { persist = false; }; };\n"
@@ -167,18 +167,6 @@ test_settings(void **state)
 	check_failures();
 }
 
-static int
-setup(void **state)
-{
-	return mkdtemp(dir) == NULL ? -1 : 0;
-}
-
-static int
-teardown(void **state)
-{
-	return remove_tree(dir);
-}
-
 int
 main(void)
 {
@@ -187,5 +175,5 @@ main(void)
 		cmocka_unit_test(test_settings),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, scratch_setup, scratch_teardown);
 }

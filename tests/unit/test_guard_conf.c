@@ -12,7 +12,7 @@
 #include "test_util.h"
 #include "conf_fixture.h"
 
-static char dir[] = "/tmp/test_guard_conf.XXXXXX";
+TEST_SCRATCH_DIR("guard-conf")
 
 static void
 test_defaults_off(void **state)
@@ -137,18 +137,6 @@ test_errors(void **state)
 	check_failures();
 }
 
-static int
-setup(void **state)
-{
-	return mkdtemp(dir) == NULL ? -1 : 0;
-}
-
-static int
-teardown(void **state)
-{
-	return remove_tree(dir);
-}
-
 int
 main(void)
 {
@@ -158,5 +146,5 @@ main(void)
 		cmocka_unit_test(test_errors),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, scratch_setup, scratch_teardown);
 }

@@ -17,7 +17,7 @@
 #include "guard_fixture.h"
 #include "conf_fixture.h"
 
-static char dir[] = "/tmp/test_guard_door.XXXXXX";
+TEST_SCRATCH_DIR("guard-door")
 static void
 check_u32(const char *what, uint32_t got, uint32_t want)
 {
@@ -170,18 +170,6 @@ test_pregreet_remembered(void **state)
 	check_failures();
 }
 
-static int
-setup(void **state)
-{
-	return mkdtemp(dir) == NULL ? -1 : 0;
-}
-
-static int
-teardown(void **state)
-{
-	return remove_tree(dir);
-}
-
 int
 main(void)
 {
@@ -192,5 +180,5 @@ main(void)
 		cmocka_unit_test(test_pregreet_remembered),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, scratch_setup, scratch_teardown);
 }

@@ -15,7 +15,7 @@
 #include "guard_fixture.h"
 #include "conf_fixture.h"
 
-static char dir[] = "/tmp/test_guard_screen.XXXXXX";
+TEST_SCRATCH_DIR("guard-screen")
 static void
 test_defaults_and_full(void **state)
 {
@@ -218,18 +218,6 @@ test_cache(void **state)
 	guard_free(g);
 }
 
-static int
-setup(void **state)
-{
-	return mkdtemp(dir) == NULL ? -1 : 0;
-}
-
-static int
-teardown(void **state)
-{
-	return remove_tree(dir);
-}
-
 int
 main(void)
 {
@@ -242,5 +230,5 @@ main(void)
 		cmocka_unit_test(test_cache),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, scratch_setup, scratch_teardown);
 }

@@ -15,7 +15,7 @@
 #include "test_util.h"
 #include "conf_fixture.h"
 
-static char dir[] = "/tmp/mg-verify-XXXXXX";
+TEST_SCRATCH_DIR("verify")
 
 #define LDAP_OK	"ldap = { uri = \"ldap://127.0.0.1:1\"; base = \"dc=example,dc=test\"; };"
 
@@ -143,18 +143,6 @@ test_dispatch(void **state)
 	check_failures();
 }
 
-static int
-setup(void **state)
-{
-	return mkdtemp(dir) == NULL ? -1 : 0;
-}
-
-static int
-teardown(void **state)
-{
-	return remove_tree(dir);
-}
-
 int
 main(void)
 {
@@ -164,5 +152,5 @@ main(void)
 		cmocka_unit_test(test_dispatch),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, scratch_setup, scratch_teardown);
 }

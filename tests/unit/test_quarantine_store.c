@@ -214,7 +214,7 @@ queued_copy(struct fixture *f, uint64_t id, char *rcpts, size_t rlen, char *hdr,
 		    env.rcpts[i].addr);
 	snprintf(hdr, hlen, "%s", env.headers ? env.headers : "(null)");
 	check_str("sender", env.mail_from, "alice@a.test");
-	check_str("action", env.action, "deliver");
+	check_str("action", env.action, "accept");
 	assert_true(env.eightbit);
 	envelope_clear(&env);
 	assert_int_equal(spool_data_open(f->sp, id, &fd, &size), 0);

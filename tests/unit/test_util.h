@@ -67,4 +67,22 @@ remove_tree(const char *dir)
 	return nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+/* A test file's scratch directory: TEST_SCRATCH_DIR("name") defines `dir`
+ * ("/tmp/mg-name-XXXXXX") and the cmocka group functions scratch_setup
+ * (makes it) and scratch_teardown (removes it with everything in it). */
+#define TEST_SCRATCH_DIR(name)						\
+	static char dir[] = "/tmp/mg-" name "-XXXXXX";			\
+	static int							\
+	scratch_setup(void **state)					\
+	{								\
+		(void)state;						\
+		return mkdtemp(dir) == NULL ? -1 : 0;			\
+	}								\
+	static int							\
+	scratch_teardown(void **state)					\
+	{								\
+		(void)state;						\
+		return remove_tree(dir);				\
+	}
+
 #endif
